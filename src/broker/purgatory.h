@@ -1,0 +1,47 @@
+/*
+ * purgatory.h: delayed operations (Kafka's purgatory).
+ *
+ * Two kinds of waits, both completed by an event or by a timer:
+ *  - durability: "call me when log L is durable up to offset X". Appends mark
+ *    logs dirty; just before the loop sleeps, every dirty log gets a sync
+ *    ticket and the whole set goes to the flusher thread at once (group
+ *    commit). When the flusher reports back, waiters whose offset is covered
+ *    are called. acks=all produces and OffsetCommits wait here.
+ *  - data: "call me when any of these logs gets an append, or after T ms".
+ *    Fetches that have not reached min_bytes wait here.
+ *
+ * All on the loop thread. A callback may start new waits.
+ */
+#ifndef TM_PURGATORY_H
+#define TM_PURGATORY_H
+
+#include <stdint.h>
+
+#include "net/loop.h"
+#include "storage/plog.h"
+
+typedef struct purgatory purgatory;
+typedef struct pwait pwait;
+
+/* err: 0, or a PLOG_E* code when the log failed before becoming durable. */
+typedef void purgatory_cb(void *ud, int err);
+
+purgatory *purgatory_new(loop *l);
+/* Syncs every dirty log synchronously and frees (for shutdown). */
+void purgatory_free(purgatory *pg);
+
+/* Call after every successful append to log (wakes data waiters, schedules a sync). */
+void purgatory_appended(purgatory *pg, plog *log);
+/* Calls cb once log is durable up to offset (exclusive end: durable_offset >= offset).
+ * Calls it before returning if that is already so. */
+void purgatory_wait_durable(purgatory *pg, plog *log, int64_t offset, purgatory_cb *cb, void *ud);
+/* Calls cb(ud, 0) once any of the n logs gets an append, or after timeout_ms
+ * (then with err 0 too: the caller re-reads). Returns a handle valid until cb runs. */
+pwait *purgatory_wait_data(purgatory *pg, plog *const *logs, int n, int64_t timeout_ms,
+			   purgatory_cb *cb, void *ud);
+/* Cancels a data wait whose callback has not run. */
+void purgatory_cancel(purgatory *pg, pwait *w);
+/* Forgets a log that is being closed (topic deletion): fails its waiters. */
+void purgatory_forget(purgatory *pg, plog *log);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * flusher.h: the fsync thread behind group commit.
+ *
+ * The loop submits a batch of sync tickets (one per dirty partition log); the
+ * flusher thread runs them all and signals completion through an eventfd the
+ * loop watches. While one batch runs, the loop gathers the next, so one fsync
+ * covers every request that arrived meanwhile.
+ *
+ * Threads: flusher_new/free/submit/collect on the loop thread; the worker
+ * thread only calls plog_sync_run().
+ */
+#ifndef TM_FLUSHER_H
+#define TM_FLUSHER_H
+
+#include <stdbool.h>
+#include "storage/plog.h"
+
+typedef struct flusher flusher;
+
+flusher *flusher_new(void);
+/* Joins the thread after finishing the current batch. */
+void flusher_free(flusher *f);
+/* File descriptor that becomes readable when a batch completes. */
+int flusher_fd(const flusher *f);
+/* True while a batch is running (submit refuses then). */
+bool flusher_busy(const flusher *f);
+/* Hands over n tickets with the logs they came from. Returns -1 if busy. */
+int flusher_submit(flusher *f, plog **logs, plog_sync_ticket **tickets, int n);
+/* After flusher_fd() is readable: calls plog_sync_end() for each ticket of the
+ * finished batch and returns how many there were (0 if none finished). */
+int flusher_collect(flusher *f);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * plog.h: the partition log, the storage seam.
+ *
+ * A partition log is an append-only sequence of RecordBatches (magic 2),
+ * stored as served on the wire. This header is the only way the rest of the
+ * broker touches storage: request handlers and coordinators see offsets,
+ * batches and file ranges, never segments or index files. Another engine
+ * (object storage, PostgreSQL) can be added behind the same functions.
+ *
+ * Offsets: the log start offset is the first offset still stored; the log
+ * end offset (LEO) is the offset the next appended record will get. The
+ * durable offset is the LEO as of the last successful sync: everything below
+ * it is on disk. Until transactions land, high watermark = LEO and the last
+ * stable offset = LEO; the LSO hook is plog_set_lso()/plog_lso().
+ *
+ * Threads: every function runs on the loop thread, except plog_sync_run(),
+ * which the flusher thread calls on a ticket the loop took.
+ *
+ * Failure: after a failed write or fsync the log is marked failed: appends and
+ * syncs return PLOG_EFAILED and handlers answer KAFKA_STORAGE_ERROR. We never
+ * retry an fsync and carry on (see LMDB's MDB_FATAL_ERROR).
+ */
+#ifndef TM_PLOG_H
+#define TM_PLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct plog plog;
+
+/* Internal error codes (never errno, never Kafka codes). */
+enum {
+	PLOG_OK = 0,
+	PLOG_EIO = -30700,       /* I/O error (logged); log now failed */
+	PLOG_EFAILED = -30701,   /* log failed earlier */
+	PLOG_ECORRUPT = -30702,  /* input batch malformed */
+	PLOG_ERANGE = -30703,    /* offset out of range */
+	PLOG_ETOOBIG = -30704,   /* batch larger than the segment limit */
+};
+
+typedef struct plog_config {
+	int64_t segment_bytes;        /* log.segment.bytes: roll when a segment would pass this */
+	int64_t segment_ms;           /* log.roll.ms: roll when the segment's first batch is older */
+	int32_t index_interval_bytes; /* log.index.interval.bytes: sparse index spacing */
+	bool log_append_time;         /* message.timestamp.type=LogAppendTime */
+} plog_config;
+
+/*
+ * Opens (creating if needed) the partition log in directory dir, recovering
+ * its tail: segments after the recovery point are scanned, a torn or corrupt
+ * tail is cut back to the last valid batch (with a log line saying what was
+ * cut), and missing or bad indexes are rebuilt. recovery_point is the offset
+ * below which data was known durable at the last clean checkpoint (-1: scan
+ * everything). cfg is copied. Returns 0 and *out, or a PLOG_E* code.
+ */
+int plog_open(plog **out, const char *dir, const plog_config *cfg, int64_t recovery_point);
+/* Closes the files and frees the log. Does not sync. */
+void plog_close(plog *log);
+/* Replaces the configuration (topic config change). */
+void plog_set_config(plog *log, const plog_config *cfg);
+
+int64_t plog_start_offset(const plog *log);
+int64_t plog_end_offset(const plog *log);
+int64_t plog_durable_offset(const plog *log);
+bool plog_failed(const plog *log);
+/* Total bytes in all segments. */
+int64_t plog_size_bytes(const plog *log);
+/* Last stable offset (transactions): LEO unless set lower. */
+int64_t plog_lso(const plog *log);
+void plog_set_lso(plog *log, int64_t lso);
+
+typedef struct plog_append_info {
+	int64_t base_offset;   /* offset given to the first record */
+	int64_t last_offset;   /* offset of the last record */
+	int64_t log_append_time; /* -1 unless LogAppendTime */
+	int64_t log_start_offset;
+} plog_append_info;
+
+/*
+ * Appends one RecordBatch that the caller has validated (records.h). The
+ * batch is modified in place: its baseOffset is set to the LEO (and with
+ * LogAppendTime, the timestamp type bit and maxTimestamp set to now_ms, and
+ * the CRC recomputed). The bytes are written with write() before return; they
+ * are durable only once a sync covering them completes. Rolls the segment
+ * first if needed. Returns 0, or a PLOG_E* code (the log is then failed for
+ * PLOG_EIO).
+ */
+int plog_append(plog *log, uint8_t *batch, size_t len, int64_t now_ms, plog_append_info *info);
+
+/* One contiguous range of a segment file. fd is owned by the log and valid
+ * until the next call that may roll or delete segments: copy or dup() it
+ * (buf_add_file does) before returning to the loop. */
+typedef struct plog_range {
+	int fd;
+	off_t pos;
+	size_t len;
+} plog_range;
+
+/*
+ * Finds the batches holding offsets from `offset` on: r covers whole batches
+ * starting with the one containing `offset`, at most max_bytes (but always at
+ * least one whole batch if one exists, as Kafka does, so a consumer is never
+ * stuck behind a large batch), and never past upto (exclusive; pass the LEO,
+ * the HWM or the LSO). Stops at the end of a segment (the caller reads again
+ * for more). r->len == 0 when there is nothing at or after offset below upto.
+ * Returns 0, or PLOG_ERANGE when offset < start or offset > LEO.
+ */
+int plog_read(plog *log, int64_t offset, size_t max_bytes, int64_t upto, plog_range *r);
+
+/*
+ * Finds the first offset whose batch's max timestamp is >= ts (ListOffsets by
+ * time, using the time index). Sets *offset_out and *ts_out (the batch's max
+ * timestamp), or -1 and -1 if no record is that recent. Returns 0 or PLOG_EIO.
+ */
+int plog_offset_for_time(plog *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);
+/* Offset and timestamp of the record with the largest timestamp (-1/-1 if empty). */
+void plog_max_timestamp(plog *log, int64_t *offset_out, int64_t *ts_out);
+
+/* Drops every batch at or after offset (LEO becomes offset, rounded back to
+ * a batch start). For recovery and future transaction aborts. */
+int plog_truncate(plog *log, int64_t offset);
+/* Moves the log start offset forward (DeleteRecords, retention), deleting
+ * whole segments below it. */
+int plog_advance_start(plog *log, int64_t offset);
+
+/*
+ * Durability: group commit. The loop takes a ticket for everything appended
+ * so far; the flusher thread runs it (one fsync per dirty file); back on the
+ * loop, plog_sync_end() advances the durable offset (or fails the log).
+ */
+typedef struct plog_sync_ticket plog_sync_ticket;
+/* Loop: NULL when nothing is waiting to be synced or a sync is in flight. */
+plog_sync_ticket *plog_sync_begin(plog *log);
+/* Any thread: fsyncs the files in the ticket. Returns 0 or -errno. */
+int plog_sync_run(plog_sync_ticket *t);
+/* Loop: consumes the ticket; rc from plog_sync_run. */
+void plog_sync_end(plog *log, plog_sync_ticket *t, int rc);
+
+/* The directory of the log (for messages). */
+const char *plog_dir(const plog *log);
+
+#endif
