@@ -21,6 +21,7 @@ struct block {
 struct arena {
 	struct block *head;
 	size_t total;
+	size_t limit; /* 0: none */
 };
 
 arena *arena_new(void)
@@ -91,6 +92,23 @@ void *arena_alloc(arena *a, size_t n)
 void *arena_calloc(arena *a, size_t count, size_t size)
 {
 	return arena_alloc(a, st_mult(count, size));
+}
+
+void arena_set_limit(arena *a, size_t max)
+{
+	a->limit = max;
+}
+
+void *arena_try_calloc(arena *a, size_t count, size_t size)
+{
+	size_t n;
+
+	if (size && count > SIZE_MAX / size)
+		return NULL;
+	n = count * size;
+	if (a->limit && (n > a->limit || a->total > a->limit - n))
+		return NULL;
+	return arena_alloc(a, n);
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)

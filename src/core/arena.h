@@ -23,6 +23,12 @@ void *arena_alloc(arena *a, size_t n);
 void *arena_calloc(arena *a, size_t count, size_t size);
 /* Copies n bytes (plus a NUL) into the arena. */
 char *arena_strndup(arena *a, const char *s, size_t n);
+/* Caps the bytes arena_try_calloc() may hand out (0: no cap). Decoders of
+ * peer input allocate through it, so a hostile element count that passes
+ * the bytes-left check still cannot make a request cost unbounded memory. */
+void arena_set_limit(arena *a, size_t max);
+/* Like arena_calloc, but returns NULL past the limit or on size overflow. */
+void *arena_try_calloc(arena *a, size_t count, size_t size);
 /* Bytes handed out since the last reset (for metrics and limits). */
 size_t arena_used(const arena *a);
 

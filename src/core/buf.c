@@ -45,7 +45,9 @@ uint8_t *buf_extend(buf *b, size_t n)
 
 	if (b->err)
 		return NULL;
-	if (n > b->max || b->len > b->max - n) {
+	if (n == 0 && !b->data)
+		return NULL; /* nothing to extend; avoids NULL + 0 (UB) below */
+	if (n > b->max || buf_total(b) > b->max - n) {
 		b->err = 1;
 		return NULL;
 	}

@@ -25,8 +25,12 @@ typedef struct slice {
 
 static inline void slice_init(slice *s, const void *p, size_t len)
 {
-	s->p = p;
-	s->end = (const uint8_t *)p + len;
+	static const uint8_t none[1];
+
+	/* An empty view may come as (NULL, 0), e.g. a kbytes at its default;
+	 * keep the cursor non-NULL so no NULL + 0 arithmetic happens (UB). */
+	s->p = p ? (const uint8_t *)p : none;
+	s->end = s->p + (p ? len : 0);
 	s->err = 0;
 }
 

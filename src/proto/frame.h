@@ -32,9 +32,13 @@ typedef struct req_header {
 /*
  * Parses the request header at the start of s (the frame after its size),
  * choosing the header version from the API's schema (proto/gen/apis.h). On
- * return s is positioned at the body. An API key or version outside the
- * schemas still parses as header v1 with known = false, so the caller can
- * answer ApiVersions or close. Returns 0, or -1 when truncated or malformed.
+ * return s is positioned at the body. An unknown API key parses as header
+ * v1 with known = false, so the caller can close. A known key at a version
+ * outside the schema's range also gets known = false, but takes header v2
+ * when the version is at or past the API's first flexible version (as in
+ * Kafka), so an ApiVersions request newer than ours parses and can get the
+ * KIP-511 answer. Returns 0, or -1 when truncated or malformed. h->client_id
+ * points into s's bytes. Any thread.
  */
 int frame_parse_request_header(slice *s, req_header *h);
 /* Appends the response header for h to b. */

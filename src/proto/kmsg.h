@@ -16,7 +16,10 @@
  *   - An array field X is a pointer X plus int32_t X_count. A null array has
  *     X_count == -1 (only where the schema allows null). Arrays of scalars
  *     and strings are plain C arrays of that type.
- *   - A (tagged or not) struct-typed field is embedded by value.
+ *   - A (tagged or not) struct-typed field is embedded by value. A nullable
+ *     struct field X (only KIP-848/932 schemas have them) also gets a bool
+ *     X_is_null, true when it is null (written as INT8 -1, else INT8 1 and
+ *     the struct).
  *   - kmsg_<T>_init(T *m) sets every field to its schema default (or 0,
  *     empty string, empty array, null records); call it before filling a
  *     response, so only what matters has to be set.
@@ -104,18 +107,35 @@ static inline bool kuuid_is_zero(const kuuid *u)
 	return memcmp(u->b, zero.b, 16) == 0;
 }
 
-/* Wire primitives shared by the generated code (proto/wire.c). */
+/*
+ * Wire primitives shared by the generated code (proto/wire.c). compact
+ * selects the flexible-version forms (uvarint N+1, 0 = null). Readers return
+ * 0, or -1 with s->err set (a null where !nullable, a negative length other
+ * than -1, a length past the end, a string over 32767 bytes); what they
+ * return points into s's bytes. Writers set b->err on what cannot be written
+ * (a string over 32767 bytes, len > 0 with a NULL pointer) and write null
+ * for len -1. Any thread.
+ */
 int wire_read_str(slice *s, bool compact, bool nullable, kstr *out);
 int wire_read_bytes(slice *s, bool compact, bool nullable, kbytes *out);
+/* Records are NULLABLE_BYTES; *out gets fd = -1, next = NULL. */
 int wire_read_records(slice *s, bool compact, krecords *out);
 /* Reads an array length; -1 for null (only when nullable). Fails when count
  * exceeds the bytes left (each element takes at least min_elem bytes). */
 int wire_read_array_len(slice *s, bool compact, bool nullable, size_t min_elem, int32_t *out);
 void wire_write_str(buf *b, bool compact, kstr v);
 void wire_write_bytes(buf *b, bool compact, kbytes v);
+/* Writes one length prefix (the sum over the next chain) and then each
+ * range: file ranges (fd >= 0) as buf file refs, others copied. A single
+ * range with len -1 and fd < 0 is written as null. */
 void wire_write_records(buf *b, bool compact, const krecords *v);
 void wire_write_array_len(buf *b, bool compact, int32_t count);
 /* Skips a tagged-field block, calling nothing; for structs with no known tags. */
 int wire_skip_tags(slice *s);
+/* Reads 16 bytes into *out (zeroed on short input, s->err set). */
+int wire_read_uuid(slice *s, kuuid *out);
+/* Appends one tagged field: tag, size, then the bytes of field (which must
+ * hold no file refs), and releases field. An error in field sets b->err. */
+void wire_write_tagged(buf *b, uint32_t tag, buf *field);
 
 #endif
