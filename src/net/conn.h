@@ -51,7 +51,13 @@ typedef struct listener_config {
 	int64_t idle_timeout_ms;    /* connections.max.idle.ms */
 } listener_config;
 
-/* Binds and listens. Returns NULL (with a log line) on failure. */
+/*
+ * Binds and listens on cfg->host (an IP literal or a name; "0.0.0.0" also
+ * takes IPv6 where available, like the JVM) and watches the socket on l.
+ * fn(ud, ...) is called for every request. All calls happen on the loop
+ * thread. The process must ignore SIGPIPE (sendfile() has no MSG_NOSIGNAL).
+ * Returns NULL (with a log line) on failure.
+ */
 listener *listener_new(loop *l, const listener_config *cfg, conn_dispatch_fn *fn, void *ud);
 /* The port actually bound. */
 int listener_port(const listener *ls);
@@ -59,8 +65,17 @@ int listener_port(const listener *ls);
 void listener_stop_accepting(listener *ls);
 /* Number of requests still open on all connections (shutdown waits for 0). */
 int listener_inflight(const listener *ls);
-/* Closes every connection and frees the listener. */
+/* Number of open connections (for metrics and tests). */
+int listener_connections(const listener *ls);
+/* Closes every connection and frees the listener. Requests still held by
+ * handlers stay valid and are finished as usual (responses discarded). */
 void listener_free(listener *ls);
+
+/*
+ * Everything below is for the loop thread. A req and what these return stay
+ * valid until req_respond(), req_drop() or req_close_conn() is called on it,
+ * whether or not the connection is still open.
+ */
 
 /* The request's arena: decode into it; freed when the request finishes. */
 arena *req_arena(req *r);
