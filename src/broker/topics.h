@@ -9,6 +9,13 @@
  *
  * Internal topics (__consumer_offsets, later __transaction_state) are
  * ordinary topics flagged internal, with cleanup.policy=compact.
+ *
+ * Threads: everything here runs on the loop thread.
+ *
+ * Lifetime: a topic* (and its plog*s) stays valid until topics_delete() of
+ * that topic or topics_close(). Code that parks a request across loop
+ * iterations must keep the topic name, not the pointer, and find it again;
+ * the purgatory is told (purgatory_forget) before a log goes away.
  */
 #ifndef TM_TOPICS_H
 #define TM_TOPICS_H
@@ -37,7 +44,29 @@ typedef struct topic_config {
 	bool delete_;                /* cleanup.policy contains delete */
 	int64_t min_compaction_lag_ms;   /* min.compaction.lag.ms */
 	int64_t delete_retention_ms;     /* delete.retention.ms */
+	int32_t index_interval_bytes;    /* index.interval.bytes */
 } topic_config;
+
+/* Upper bound on partitions per topic (CreateTopics/CreatePartitions beyond
+ * it get INVALID_PARTITIONS): each partition holds open files. */
+#define TOPICS_MAX_PARTITIONS 10000
+/* Number of topic configs we know (see topic_config_get_info). */
+#define TOPICS_NCONFIGS 10
+
+/* One topic config as DescribeConfigs and CreateTopics v5+ report it. */
+typedef struct topic_config_info {
+	const char *name;          /* Kafka topic config name, e.g. "retention.ms" */
+	char value[48];            /* effective value */
+	bool is_override;          /* set on the topic (ConfigSource 1, DYNAMIC_TOPIC_CONFIG) */
+	const char *synonym;       /* broker property the default comes from ("log.retention.ms") */
+	char default_value[48];    /* that broker property's value */
+	const char *kafka_default; /* Kafka's built-in default of that property; when it
+				    * differs from default_value, the broker's value was
+				    * configured (ConfigSource 4, STATIC_BROKER_CONFIG),
+				    * else it is ConfigSource 5, DEFAULT_CONFIG */
+	int8_t type;               /* DescribeConfigs v3+ ConfigType: 2 STRING, 3 INT, 5 LONG, 7 LIST */
+	const char *doc;           /* one-line documentation */
+} topic_config_info;
 
 /* Opens the registry on cfg->log_dirs, opening every partition found. The
  * purgatory is told when logs go away. Returns NULL after logging. */
@@ -46,11 +75,23 @@ topics *topics_open(const broker_config *cfg, purgatory *pg);
 void topics_close(topics *ts);
 
 topic *topics_find(topics *ts, kstr name);
+/* The topic with this id, or NULL (linear: for Metadata v12 / DeleteTopics v6). */
+topic *topics_find_id(topics *ts, const kuuid *id);
+/* True for the names of internal topics (__consumer_offsets, __transaction_state). */
+bool topics_internal_name(kstr name);
+/* Writes <log.dirs>/recovery-point-offset-checkpoint from every log's durable
+ * offset (fsync + rename). Call periodically; topics_close() and
+ * topics_delete() also do. Returns 0 or -1 (logged). */
+int topics_checkpoint(topics *ts);
 /* Number of topics, and the i-th (order unspecified but stable until a
  * create or delete). */
 int topics_count(const topics *ts);
 topic *topics_at(topics *ts, int i);
 
+/* Partitions a new topic gets when asked for -1: num.partitions, or
+ * offsets.topic.num.partitions / transaction.state.log.num.partitions for
+ * the internal topics. */
+int32_t topics_default_partitions(const topics *ts, kstr name);
 /* Checks a topic name like Kafka (1-249 chars of [a-zA-Z0-9._-], not "." or ".."). */
 bool topics_valid_name(kstr name);
 /*
@@ -63,11 +104,17 @@ bool topics_valid_name(kstr name);
 enum kerr topics_create(topics *ts, kstr name, int32_t partitions, const kstr *cfg_names,
 			const kstr *cfg_values, int n, bool validate_only, topic **out,
 			const char **why);
-/* Deletes a topic and its data. Internal topics cannot be deleted. */
+/* Deletes a topic and its data. Internal topics cannot be deleted
+ * (INVALID_REQUEST); unknown: UNKNOWN_TOPIC_OR_PARTITION. The topic* and its
+ * logs are gone afterwards, even when KAFKA_STORAGE_ERROR is returned
+ * because some of its files could not be removed. */
 enum kerr topics_delete(topics *ts, kstr name);
-/* Grows a topic to `count` partitions. */
+/* Grows a topic to `count` partitions: INVALID_PARTITIONS unless
+ * current < count <= TOPICS_MAX_PARTITIONS, INVALID_REQUEST for internal
+ * topics, KAFKA_STORAGE_ERROR. */
 enum kerr topics_add_partitions(topics *ts, topic *t, int32_t count, bool validate_only);
-/* Sets one topic config override (value NULL: back to default). */
+/* Sets one topic config override (value null: back to default), persists
+ * it and applies it to the logs. INVALID_CONFIG or KAFKA_STORAGE_ERROR. */
 enum kerr topics_set_config(topics *ts, topic *t, kstr name, kstr value);
 
 kstr topic_name(const topic *t);
@@ -77,6 +124,15 @@ int32_t topic_partition_count(const topic *t);
 /* The log of partition p, or NULL when p is out of range. */
 plog *topic_partition(topic *t, int32_t p);
 const topic_config *topic_cfg(const topic *t);
+/* Describes config i (0 <= i < TOPICS_NCONFIGS) of t into *out. */
+void topic_config_get_info(const topic *t, int i, topic_config_info *out);
+/*
+ * Describes config i of a topic that topics_create() would make with these
+ * overrides (for CreateTopics validate_only answers). The overrides must
+ * have passed topics_create(..., validate_only = true, ...).
+ */
+void topics_config_preview(topics *ts, kstr name, const kstr *cfg_names, const kstr *cfg_values,
+			   int n, int i, topic_config_info *out);
 /* Calls fn for each config (name, value, is_default) for DescribeConfigs. */
 void topic_each_config(const topic *t, void (*fn)(void *ud, const char *name, const char *value,
 						  bool is_default, bool sensitive), void *ud);
@@ -84,7 +140,8 @@ void topic_each_config(const topic *t, void (*fn)(void *ud, const char *name, co
 /* Every partition log of every topic (for the flusher at shutdown and retention). */
 void topics_each_log(topics *ts, void (*fn)(void *ud, topic *t, int32_t p, plog *log), void *ud);
 
-/* Finds or creates (auto-create, internal topics) a topic. */
+/* Finds or creates (auto-create, internal topics) a topic; partitions -1
+ * means the default. NULL (logged) when creation failed. */
 topic *topics_get_or_create_internal(topics *ts, const char *name, int32_t partitions);
 
 #endif
