@@ -33,6 +33,11 @@ int handle_LeaveGroup(broker *b, req *r, slice *body);
 int handle_DescribeGroups(broker *b, req *r, slice *body);
 int handle_ListGroups(broker *b, req *r, slice *body);
 int handle_DeleteGroups(broker *b, req *r, slice *body);
+/* Builds the group coordinator's host from the broker, creates and replays
+ * __consumer_offsets, and returns the coordinator (NULL after logging). */
+group_coord *broker_groups_setup(broker *b);
+/* Frees what broker_groups_setup() made. */
+void broker_groups_teardown(broker *b, group_coord *gc);
 /* h_offsets.c */
 int handle_OffsetCommit(broker *b, req *r, slice *body);
 int handle_OffsetFetch(broker *b, req *r, slice *body);

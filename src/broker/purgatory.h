@@ -7,8 +7,11 @@
  *    ticket and the whole set goes to the flusher thread at once (group
  *    commit). When the flusher reports back, waiters whose offset is covered
  *    are called. acks=all produces and OffsetCommits wait here.
- *  - data: "call me when any of these logs gets an append, or after T ms".
- *    Fetches that have not reached min_bytes wait here.
+ *  - data: "call me when any of these logs has new durable data, or after
+ *    T ms". Fetches that have not reached min_bytes wait here. Consumers
+ *    read only below the durable offset (our high watermark), so waiters
+ *    wake when a sync completes, not on the append itself: a consumer never
+ *    sees a record that a crash could take back.
  *
  * All on the loop thread. A callback may start new waits.
  */
@@ -30,13 +33,17 @@ purgatory *purgatory_new(loop *l);
 /* Syncs every dirty log synchronously and frees (for shutdown). */
 void purgatory_free(purgatory *pg);
 
+/* Syncs every dirty log now, blocking (shutdown). */
+void purgatory_flush_all(purgatory *pg);
 /* Call after every successful append to log (wakes data waiters, schedules a sync). */
 void purgatory_appended(purgatory *pg, plog *log);
 /* Calls cb once log is durable up to offset (exclusive end: durable_offset >= offset).
  * Calls it before returning if that is already so. */
 void purgatory_wait_durable(purgatory *pg, plog *log, int64_t offset, purgatory_cb *cb, void *ud);
-/* Calls cb(ud, 0) once any of the n logs gets an append, or after timeout_ms
- * (then with err 0 too: the caller re-reads). Returns a handle valid until cb runs. */
+/* Calls cb(ud, 0) once the durable offset of any of the n logs moves, or
+ * after timeout_ms (then with err 0 too: the caller re-reads). The callback
+ * runs from the loop, never from inside purgatory_appended() or a handler.
+ * Returns a handle valid until cb runs. */
 pwait *purgatory_wait_data(purgatory *pg, plog *const *logs, int n, int64_t timeout_ms,
 			   purgatory_cb *cb, void *ud);
 /* Cancels a data wait whose callback has not run. */
