@@ -47,9 +47,9 @@ $(AOBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
-build/asan/tests/%: tests/unit/%.c $(LIB_SRCS:%.c=$(AOBJ)/%.o)
+build/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_SRCS:%.c=$(AOBJ)/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 

@@ -18,6 +18,7 @@
 #include "broker/purgatory.h"
 #include "broker/topics.h"
 #include "core/logger.h"
+#include "group/group_coord.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -206,6 +207,9 @@ static void on_signal(loop *l, int fd, int events, void *ud)
 		b->stopping = true;
 		b->stop_deadline = loop_now(l) + SHUTDOWN_GRACE_MS;
 		listener_stop_accepting(b->ls);
+		/* parked JoinGroup/SyncGroup answer NOT_COORDINATOR now, so clients
+		 * look for the coordinator again instead of holding up the exit */
+		group_coord_shutdown(b->gc);
 		check_stopped(l, b);
 	}
 }
