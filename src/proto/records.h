@@ -77,8 +77,12 @@ enum rb_status {
 	RB_BAD_COUNT = -5,   /* lastOffsetDelta + 1 != recordsCount, or negative */
 };
 
-/* Parses the header of the batch at p (n bytes available) without checking
- * the CRC. Returns RB_OK, RB_NEED_MORE, RB_BAD_MAGIC or RB_BAD_LENGTH. */
+/* Parses the header of the batch at p without checking the CRC. It reads
+ * only the first RB_HEADER_SIZE bytes; n is the number of bytes the caller
+ * has of the batch and is used only to compare against batchLength (so a
+ * caller may pass a 61-byte header read with pread together with the bytes
+ * left in the file). Returns RB_OK, RB_NEED_MORE, RB_BAD_MAGIC or
+ * RB_BAD_LENGTH. */
 int rb_parse_header(const uint8_t *p, size_t n, rb_header *h);
 /* Total size in bytes of the batch whose header is h. */
 static inline size_t rb_total_size(const rb_header *h)

@@ -17,14 +17,19 @@
 
 typedef struct flusher flusher;
 
+/* Starts the worker thread. Returns NULL (after logging) if the eventfd or
+ * the thread cannot be created. */
 flusher *flusher_new(void);
-/* Joins the thread after finishing the current batch. */
+/* Joins the thread after finishing the current batch; a finished batch not
+ * yet collected has its tickets ended (plog_sync_end) here. NULL ignored. */
 void flusher_free(flusher *f);
 /* File descriptor that becomes readable when a batch completes. */
 int flusher_fd(const flusher *f);
 /* True while a batch is running (submit refuses then). */
 bool flusher_busy(const flusher *f);
-/* Hands over n tickets with the logs they came from. Returns -1 if busy. */
+/* Hands over n tickets with the logs they came from (the arrays are
+ * copied; the tickets belong to the flusher until collected). Returns 0, or
+ * -1 if busy. */
 int flusher_submit(flusher *f, plog **logs, plog_sync_ticket **tickets, int n);
 /* After flusher_fd() is readable: calls plog_sync_end() for each ticket of the
  * finished batch and returns how many there were (0 if none finished). */

@@ -42,7 +42,7 @@ enum {
 
 typedef struct plog_config {
 	int64_t segment_bytes;        /* log.segment.bytes: roll when a segment would pass this */
-	int64_t segment_ms;           /* log.roll.ms: roll when the segment's first batch is older */
+	int64_t segment_ms;           /* log.roll.ms: roll when the first batch is older (<= 0: never) */
 	int32_t index_interval_bytes; /* log.index.interval.bytes: sparse index spacing */
 	bool log_append_time;         /* message.timestamp.type=LogAppendTime */
 } plog_config;
@@ -53,12 +53,18 @@ typedef struct plog_config {
  * tail is cut back to the last valid batch (with a log line saying what was
  * cut), and missing or bad indexes are rebuilt. recovery_point is the offset
  * below which data was known durable at the last clean checkpoint (-1: scan
- * everything). cfg is copied. Returns 0 and *out, or a PLOG_E* code.
+ * everything); the active segment is always scanned (its indexes are never
+ * synced). cfg is copied, segment_bytes clamped to [61, INT32_MAX] (index
+ * positions are INT32: Kafka's 2 GiB segment limit). On return everything
+ * in the log has been fsynced: durable offset = LEO. Returns 0 and *out, or
+ * PLOG_EIO (logged) when the directory or a file cannot be opened or read.
+ * docs/storage-format.md describes the files.
  */
 int plog_open(plog **out, const char *dir, const plog_config *cfg, int64_t recovery_point);
-/* Closes the files and frees the log. Does not sync. */
+/* Closes the files and frees the log. Does not sync. A ticket still in
+ * flight stays valid: plog_sync_end() then only frees it. */
 void plog_close(plog *log);
-/* Replaces the configuration (topic config change). */
+/* Replaces the configuration (topic config change; clamped as above). */
 void plog_set_config(plog *log, const plog_config *cfg);
 
 int64_t plog_start_offset(const plog *log);
@@ -69,7 +75,10 @@ bool plog_failed(const plog *log);
 int64_t plog_size_bytes(const plog *log);
 /* Last stable offset (transactions): LEO unless set lower. */
 int64_t plog_lso(const plog *log);
+/* Sets the LSO; -1 (or anything >= the LEO) makes it follow the LEO again. */
 void plog_set_lso(plog *log, int64_t lso);
+/* Number of segments (for metrics and tests). */
+int plog_segment_count(const plog *log);
 
 typedef struct plog_append_info {
 	int64_t base_offset;   /* offset given to the first record */
@@ -96,6 +105,9 @@ typedef struct plog_range {
 	int fd;
 	off_t pos;
 	size_t len;
+	int64_t next_offset; /* offset just after the range's last batch (len > 0):
+			      * where the next read continues (the base offset
+			      * of the batch that follows, if any) */
 } plog_range;
 
 /*
@@ -105,7 +117,10 @@ typedef struct plog_range {
  * stuck behind a large batch), and never past upto (exclusive; pass the LEO,
  * the HWM or the LSO). Stops at the end of a segment (the caller reads again
  * for more). r->len == 0 when there is nothing at or after offset below upto.
- * Returns 0, or PLOG_ERANGE when offset < start or offset > LEO.
+ * Returns 0, PLOG_ERANGE when offset < start or offset > LEO, or PLOG_EIO
+ * when the data cannot be read (logged; the log is then failed).
+ * Consecutive reads (offset = the end of the previous range) take no index
+ * lookup: the log remembers a few (offset, position) pairs.
  */
 int plog_read(plog *log, int64_t offset, size_t max_bytes, int64_t upto, plog_range *r);
 
@@ -113,16 +128,28 @@ int plog_read(plog *log, int64_t offset, size_t max_bytes, int64_t upto, plog_ra
  * Finds the first offset whose batch's max timestamp is >= ts (ListOffsets by
  * time, using the time index). Sets *offset_out and *ts_out (the batch's max
  * timestamp), or -1 and -1 if no record is that recent. Returns 0 or PLOG_EIO.
+ * The offset is the batch's base offset (never below the start offset):
+ * Kafka answers with the first record whose own timestamp is >= ts, which
+ * may lie further into the batch; a consumer seeking there sees a few older
+ * records of the same batch, nothing is skipped. The caller compares the
+ * answer with the HWM/LSO (ListOffsets returns -1 at or past it).
  */
 int plog_offset_for_time(plog *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);
-/* Offset and timestamp of the record with the largest timestamp (-1/-1 if empty). */
+/* Offset and timestamp of the record with the largest timestamp (-1/-1 if
+ * empty). The offset is the base offset of the first batch holding that
+ * max timestamp (see plog_offset_for_time). */
 void plog_max_timestamp(plog *log, int64_t *offset_out, int64_t *ts_out);
 
 /* Drops every batch at or after offset (LEO becomes offset, rounded back to
- * a batch start). For recovery and future transaction aborts. */
+ * a batch start). For recovery and future transaction aborts. Blocks for an
+ * fsync. Returns 0 (also when offset >= LEO), PLOG_ERANGE when offset <
+ * start, PLOG_EFAILED, or PLOG_EIO. */
 int plog_truncate(plog *log, int64_t offset);
 /* Moves the log start offset forward (DeleteRecords, retention), deleting
- * whole segments below it. */
+ * whole segments below it (never the active one), and persists it in the
+ * partition directory when it lies inside the first remaining segment.
+ * Returns 0 (also when offset <= start), PLOG_ERANGE when offset > LEO,
+ * PLOG_EFAILED, or PLOG_EIO. */
 int plog_advance_start(plog *log, int64_t offset);
 
 /*
@@ -131,11 +158,19 @@ int plog_advance_start(plog *log, int64_t offset);
  * loop, plog_sync_end() advances the durable offset (or fails the log).
  */
 typedef struct plog_sync_ticket plog_sync_ticket;
-/* Loop: NULL when nothing is waiting to be synced or a sync is in flight. */
+/* Loop: NULL when nothing is waiting to be synced, a sync of this log is in
+ * flight, or the log failed. The ticket holds dup()ed descriptors of every
+ * file needing a sync (the active .log, segments rolled since the last sync
+ * with their indexes, the directory after a segment was created) and the
+ * LEO at this moment. Owned by the caller until plog_sync_end(). */
 plog_sync_ticket *plog_sync_begin(plog *log);
-/* Any thread: fsyncs the files in the ticket. Returns 0 or -errno. */
+/* Any thread: fdatasync()s the files in the ticket (stopping at the first
+ * failure). Returns 0 or -errno. Touches nothing but the ticket. */
 int plog_sync_run(plog_sync_ticket *t);
-/* Loop: consumes the ticket; rc from plog_sync_run. */
+/* Loop: consumes (frees) the ticket; rc from plog_sync_run. On success the
+ * durable offset becomes the ticket's LEO (unless the log was truncated
+ * meanwhile); on failure the log is failed, never retried. The log may have
+ * been closed since plog_sync_begin: then log is not touched. */
 void plog_sync_end(plog *log, plog_sync_ticket *t, int rc);
 
 /* The directory of the log (for messages). */

@@ -1,0 +1,301 @@
+/*
+ * test_flusher.c: the group-commit fsync thread: batches of sync tickets,
+ * completion through the eventfd, busy refusal, an injected fsync failure
+ * failing exactly its log, and shutdown with a batch not yet collected.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <ftw.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testhelp.h"
+
+#include "core/slice.h"
+#include "proto/records.h"
+#include "storage/fileio.h"
+#include "storage/flusher.h"
+#include "storage/plog.h"
+
+/* ---- helpers (shared shape with the other storage tests) -------------- */
+
+static char root[64];
+
+static uint8_t *make_batch(int count, size_t vlen, int64_t ts, size_t *len)
+{
+	/* records are opaque to storage: a header and vlen filler bytes do */
+	size_t n = RB_HEADER_SIZE + vlen;
+	uint8_t *b = calloc(1, n);
+
+	memset(b + RB_HEADER_SIZE, 'x', vlen);
+	be32_put(b + RB_OFF_LENGTH, (uint32_t)(n - RB_LOG_OVERHEAD));
+	b[RB_OFF_MAGIC] = 2;
+	be32_put(b + RB_OFF_LAST_OFFSET_DELTA, (uint32_t)(count - 1));
+	be64_put(b + RB_OFF_BASE_TIMESTAMP, (uint64_t)ts);
+	be64_put(b + RB_OFF_MAX_TIMESTAMP, (uint64_t)ts);
+	be64_put(b + RB_OFF_PRODUCER_ID, (uint64_t)-1);
+	be16_put(b + RB_OFF_PRODUCER_EPOCH, (uint16_t)-1);
+	be32_put(b + RB_OFF_BASE_SEQUENCE, (uint32_t)-1);
+	be32_put(b + RB_OFF_RECORDS_COUNT, (uint32_t)count);
+	be32_put(b + RB_OFF_CRC, rb_compute_crc(b, n));
+	*len = n;
+	return b;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void rmtree(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#define NLOGS 4
+
+static plog *logs[NLOGS];
+
+static void open_logs(const char *name, int64_t seg_bytes)
+{
+	plog_config c = {.segment_bytes = seg_bytes, .index_interval_bytes = 100};
+
+	for (int i = 0; i < NLOGS; i++) {
+		char dir[160];
+
+		snprintf(dir, sizeof(dir), "%s/%s-%d", root, name, i);
+		rmtree(dir);
+		CHECK_EQ_INT(plog_open(&logs[i], dir, &c, -1), 0);
+	}
+}
+
+static void close_logs(void)
+{
+	for (int i = 0; i < NLOGS; i++)
+		plog_close(logs[i]);
+}
+
+static void append_some(plog *log, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len;
+		uint8_t *b = make_batch(2, 50, 100 + i, &len);
+
+		CHECK_EQ_INT(plog_append(log, b, len, 0, NULL), 0);
+		free(b);
+	}
+}
+
+/* Takes a ticket of every log that has one; returns how many. */
+static int take_tickets(plog **ls, plog_sync_ticket **ts)
+{
+	int n = 0;
+
+	for (int i = 0; i < NLOGS; i++) {
+		plog_sync_ticket *t = plog_sync_begin(logs[i]);
+
+		if (t) {
+			ls[n] = logs[i];
+			ts[n++] = t;
+		}
+	}
+	return n;
+}
+
+/* Waits (up to 5 s) for the eventfd, then collects. */
+static int wait_collect(flusher *f)
+{
+	struct pollfd p = {.fd = flusher_fd(f), .events = POLLIN};
+
+	CHECK_EQ_INT(poll(&p, 1, 5000), 1);
+	return flusher_collect(f);
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+TEST(one_batch)
+{
+	flusher *f = flusher_new();
+	plog *ls[NLOGS];
+	plog_sync_ticket *ts[NLOGS];
+	int n;
+
+	CHECK(f != NULL);
+	CHECK(flusher_fd(f) >= 0);
+	CHECK(!flusher_busy(f));
+	CHECK_EQ_INT(flusher_collect(f), 0); /* nothing finished */
+	open_logs("one", 1 << 20);
+	for (int i = 0; i < NLOGS; i++)
+		append_some(logs[i], 3 + i);
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(n, NLOGS);
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	CHECK(flusher_busy(f));
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), -1); /* busy */
+	/* appends meanwhile are not covered */
+	append_some(logs[0], 1);
+	CHECK_EQ_INT(wait_collect(f), NLOGS);
+	CHECK(!flusher_busy(f));
+	for (int i = 1; i < NLOGS; i++)
+		CHECK_EQ_INT(plog_durable_offset(logs[i]), plog_end_offset(logs[i]));
+	CHECK_EQ_INT(plog_durable_offset(logs[0]), plog_end_offset(logs[0]) - 2);
+	/* the next round picks up the rest */
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	CHECK_EQ_INT(wait_collect(f), 1);
+	CHECK_EQ_INT(plog_durable_offset(logs[0]), plog_end_offset(logs[0]));
+	CHECK_EQ_INT(take_tickets(ls, ts), 0);
+	flusher_free(f);
+	close_logs();
+}
+
+TEST(many_rounds_with_rolls)
+{
+	flusher *f = flusher_new();
+	plog *ls[NLOGS];
+	plog_sync_ticket *ts[NLOGS];
+
+	open_logs("rounds", 700);
+	for (int round = 0; round < 60; round++) {
+		int n;
+
+		for (int i = 0; i < NLOGS; i++)
+			if ((round + i) % 3)
+				append_some(logs[i], 1 + (round % 4));
+		n = take_tickets(ls, ts);
+		if (!n)
+			continue;
+		CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+		CHECK_EQ_INT(wait_collect(f), n);
+		for (int i = 0; i < n; i++)
+			CHECK(plog_durable_offset(ls[i]) == plog_end_offset(ls[i]));
+	}
+	for (int i = 0; i < NLOGS; i++) {
+		CHECK(plog_segment_count(logs[i]) > 3);
+		CHECK(!plog_failed(logs[i]));
+	}
+	flusher_free(f);
+	close_logs();
+}
+
+TEST(fsync_failure_fails_one_log)
+{
+	flusher *f = flusher_new();
+	plog *ls[NLOGS];
+	plog_sync_ticket *ts[NLOGS];
+	int n, failed = 0;
+
+	open_logs("fail", 1 << 20);
+	for (int i = 0; i < NLOGS; i++)
+		append_some(logs[i], 2);
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(n, NLOGS);
+	fileio_fail_after(FILEIO_FSYNC, 2, EIO); /* the second fsync: log 1 */
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	CHECK_EQ_INT(wait_collect(f), n);
+	fileio_reset();
+	for (int i = 0; i < NLOGS; i++) {
+		if (plog_failed(logs[i])) {
+			failed++;
+			CHECK_EQ_INT(i, 1);
+			CHECK_EQ_INT(plog_durable_offset(logs[i]), 0);
+		} else {
+			CHECK_EQ_INT(plog_durable_offset(logs[i]), plog_end_offset(logs[i]));
+		}
+	}
+	CHECK_EQ_INT(failed, 1);
+	/* the failed log takes no more tickets; the others go on */
+	for (int i = 0; i < NLOGS; i++)
+		if (!plog_failed(logs[i]))
+			append_some(logs[i], 1);
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(n, NLOGS - 1);
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	CHECK_EQ_INT(wait_collect(f), n);
+	flusher_free(f);
+	close_logs();
+}
+
+TEST(free_with_uncollected_batch)
+{
+	flusher *f = flusher_new();
+	plog *ls[NLOGS];
+	plog_sync_ticket *ts[NLOGS];
+	struct pollfd p;
+	int n;
+
+	open_logs("uncollected", 1 << 20);
+	for (int i = 0; i < NLOGS; i++)
+		append_some(logs[i], 2);
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	p = (struct pollfd){.fd = flusher_fd(f), .events = POLLIN};
+	CHECK_EQ_INT(poll(&p, 1, 5000), 1);
+	CHECK(flusher_busy(f)); /* done but not collected: still busy */
+	flusher_free(f);	/* ends the tickets */
+	for (int i = 0; i < NLOGS; i++) {
+		CHECK_EQ_INT(plog_durable_offset(logs[i]), plog_end_offset(logs[i]));
+		append_some(logs[i], 1);
+		ts[0] = plog_sync_begin(logs[i]); /* no ticket left hanging */
+		CHECK(ts[0] != NULL);
+		CHECK_EQ_INT(plog_sync_run(ts[0]), 0);
+		plog_sync_end(logs[i], ts[0], 0);
+	}
+	/* freeing right after a submit waits for the batch */
+	f = flusher_new();
+	for (int i = 0; i < NLOGS; i++)
+		append_some(logs[i], 1);
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	flusher_free(f);
+	for (int i = 0; i < NLOGS; i++)
+		CHECK_EQ_INT(plog_durable_offset(logs[i]), plog_end_offset(logs[i]));
+	close_logs();
+}
+
+TEST(log_closed_while_in_flight)
+{
+	flusher *f = flusher_new();
+	plog *ls[NLOGS];
+	plog_sync_ticket *ts[NLOGS];
+	int n;
+
+	open_logs("closed", 1 << 20);
+	for (int i = 0; i < NLOGS; i++)
+		append_some(logs[i], 2);
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	/* topic deletion closes a log whose ticket is out */
+	plog_close(logs[2]);
+	CHECK_EQ_INT(wait_collect(f), n);
+	flusher_free(f);
+	logs[2] = NULL;
+	close_logs();
+}
+
+int main(void)
+{
+	snprintf(root, sizeof(root), "/tmp/tm_flusher_XXXXXX");
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	RUN(one_batch);
+	RUN(many_rounds_with_rolls);
+	RUN(fsync_failure_fails_one_log);
+	RUN(free_with_uncollected_batch);
+	RUN(log_closed_while_in_flight);
+	rmtree(root);
+	return testhelp_done();
+}
