@@ -57,7 +57,7 @@ typedef struct broker_config {
 	int64_t offsets_topic_segment_bytes;      /* offsets.topic.segment.bytes (104857600) */
 	int32_t group_min_session_timeout_ms;     /* group.min.session.timeout.ms (6000) */
 	int32_t group_max_session_timeout_ms;     /* group.max.session.timeout.ms (1800000) */
-	int32_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms (tidemark default 0) */
+	int32_t group_initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms (tidemark default 50) */
 	int32_t group_max_size;                   /* group.max.size (2147483647) */
 
 	/* transactions (room for later) */

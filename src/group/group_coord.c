@@ -27,7 +27,7 @@ void group_coord_config_defaults(group_coord_config *cfg)
 	cfg->offset_metadata_max_bytes = 4096;
 	cfg->group_min_session_timeout_ms = 6000;
 	cfg->group_max_session_timeout_ms = 1800000;
-	cfg->group_initial_rebalance_delay_ms = 0;
+	cfg->group_initial_rebalance_delay_ms = 50;
 	cfg->group_max_size = INT32_MAX;
 	cfg->new_member_join_timeout_ms = 300000;
 }

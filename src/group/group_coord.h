@@ -83,7 +83,7 @@ typedef struct group_coord_config {
 	int32_t offset_metadata_max_bytes;           /* 4096 */
 	int32_t group_min_session_timeout_ms;        /* 6000 */
 	int32_t group_max_session_timeout_ms;        /* 1800000 */
-	int32_t group_initial_rebalance_delay_ms;    /* tidemark: 0 */
+	int32_t group_initial_rebalance_delay_ms;    /* tidemark: 50 */
 	int32_t group_max_size;                      /* INT32_MAX */
 	int64_t new_member_join_timeout_ms;          /* 300000 (Kafka's NewMemberJoinTimeoutMs) */
 } group_coord_config;

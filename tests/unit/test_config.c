@@ -53,7 +53,7 @@ TEST(defaults)
 	CHECK_EQ_INT(c.offsets_topic_segment_bytes, 104857600);
 	CHECK_EQ_INT(c.group_min_session_timeout_ms, 6000);
 	CHECK_EQ_INT(c.group_max_session_timeout_ms, 1800000);
-	CHECK_EQ_INT(c.group_initial_rebalance_delay_ms, 0);
+	CHECK_EQ_INT(c.group_initial_rebalance_delay_ms, 50);
 	CHECK_EQ_INT(c.group_max_size, 2147483647);
 	CHECK_EQ_INT(c.transaction_state_log_num_partitions, 50);
 	CHECK_EQ_INT(c.transaction_max_timeout_ms, 900000);
@@ -273,7 +273,7 @@ TEST(print)
 	CHECK(strstr(out, "\nlisteners=PLAINTEXT://0.0.0.0:9092\n") != NULL);
 	CHECK(strstr(out, "\nlog.retention.ms=604800000\n") != NULL);
 	CHECK(strstr(out, "alias: log.retention.hours") != NULL);
-	CHECK(strstr(out, "\ngroup.initial.rebalance.delay.ms=0\n") != NULL);
+	CHECK(strstr(out, "\ngroup.initial.rebalance.delay.ms=50\n") != NULL);
 	CHECK(strstr(out, "\ntidemark.commit.fsync=true\n") != NULL);
 	free(out);
 	config_release(&c);

@@ -8,6 +8,35 @@
 
 /* ---------------------------------------------------------------- tests */
 
+/* group.initial.rebalance.delay.ms: a forming group waits the delay, and
+ * again each time another member arrives, so members that start together
+ * land in one generation (Kafka's InitialDelayedJoin). */
+TEST(initial_delay_window)
+{
+	group_coord *gc = setup();
+	group_coord_free(gc);
+	group_host h = host_of();
+	group_coord_config c = test_cfg();
+	c.group_initial_rebalance_delay_ms = 50;
+	gc = group_coord_new(&h, &c);
+	jres j1, j2;
+	char id1[128], id2[128];
+	join_new(gc, &j1, "gd", id1);
+	advance(30);
+	CHECK_EQ_INT(j1.done, 0); /* still inside the window */
+	join_new(gc, &j2, "gd", id2);
+	advance(20); /* first window ends; a member arrived: extend */
+	CHECK_EQ_INT(j1.done, 0);
+	advance(50);
+	CHECK_EQ_INT(j1.done, 1);
+	CHECK_EQ_INT(j2.done, 1);
+	CHECK_EQ_INT(j1.gen, 1);
+	CHECK_EQ_INT(j2.gen, 1);
+	CHECK_EQ_INT(j1.nmembers + j2.nmembers, 2); /* only the leader sees members */
+	group_coord_free(gc);
+	test_host_release();
+}
+
 TEST(single_member)
 {
 	group_coord *gc = setup();
@@ -495,6 +524,7 @@ TEST(group_max_size)
 
 int main(void)
 {
+	RUN(initial_delay_window);
 	log_set_level(LOG_WARN);
 	RUN(single_member);
 	RUN(two_members);
