@@ -13,9 +13,11 @@
  */
 #include "broker/broker.h"
 
+#include "broker/cleaner_task.h"
 #include "broker/dispatch.h"
 #include "broker/handlers.h"
 #include "broker/purgatory.h"
+#include "broker/retention_task.h"
 #include "broker/topics.h"
 #include "core/logger.h"
 #include "group/group_coord.h"
@@ -44,6 +46,8 @@ struct broker {
 	purgatory *pg;
 	topics *ts;
 	group_coord *gc;
+	retention_task *rt;
+	cleaner_task *ct;
 	listener *ls;
 	int lock_fd;
 	int sig_fd;
@@ -181,6 +185,14 @@ static void checkpoint_tick(loop *l, void *ud)
 		loop_timer_add(l, CHECKPOINT_INTERVAL_MS, checkpoint_tick, b);
 }
 
+/* A deleted topic's logs: cancel any compaction pass on them first. */
+static void forget_cleaned_log(void *ud, plog *log)
+{
+	broker *b = ud;
+
+	cleaner_task_forget(b->ct, log);
+}
+
 static void check_stopped(loop *l, void *ud)
 {
 	broker *b = ud;
@@ -279,6 +291,10 @@ broker *broker_new(const broker_config *cfg)
 	if (!b->ls)
 		goto fail;
 	loop_timer_add(b->l, CHECKPOINT_INTERVAL_MS, checkpoint_tick, b);
+	b->rt = retention_task_start(b->l, b->ts, cfg->log_retention_check_interval_ms);
+	b->ct = cleaner_task_new(b->l, b->ts, cfg);
+	if (b->ct)
+		topics_set_close_hook(b->ts, forget_cleaned_log, b);
 	log_info("tidemark listening on %s:%d, data in '%s', cluster id %s", cfg->listen_host,
 		 listener_port(b->ls), cfg->log_dirs, b->cluster_id);
 	return b;
@@ -306,6 +322,12 @@ void broker_free(broker *b)
 		broker_groups_teardown(b, b->gc);
 	if (b->pg)
 		purgatory_flush_all(b->pg);
+	if (b->ct) {
+		topics_set_close_hook(b->ts, NULL, NULL);
+		cleaner_task_free(b->ct);
+	}
+	if (b->rt)
+		retention_task_stop(b->rt);
 	if (b->ts)
 		topics_close(b->ts);
 	if (b->pg)

@@ -15,7 +15,7 @@
 #include "proto/gen/apis.h"
 
 static const api_entry table[] = {
-	{ 0, 0, 3, 9, handle_Produce },          /* Produce: v0-2 advertised only */
+	{ 0, 0, 0, 9, handle_Produce },          /* Produce: v0-2 answered with an error */
 	{ 1, 4, 4, 12, handle_Fetch },           /* Fetch: 13+ need topic ids */
 	{ 2, 0, 0, 7, handle_ListOffsets },
 	{ 3, 0, 0, 12, handle_Metadata },
@@ -31,9 +31,12 @@ static const api_entry table[] = {
 	{ 18, 0, 0, 3, handle_ApiVersions },
 	{ 19, 0, 0, 7, handle_CreateTopics },
 	{ 20, 0, 0, 6, handle_DeleteTopics },
+	{ 21, 0, 0, 2, handle_DeleteRecords },
 	{ 32, 0, 0, 4, handle_DescribeConfigs },
+	{ 33, 0, 0, 2, handle_AlterConfigs },
 	{ 37, 0, 0, 3, handle_CreatePartitions },
 	{ 42, 0, 0, 2, handle_DeleteGroups },
+	{ 44, 0, 0, 1, handle_IncrementalAlterConfigs },
 	{ 47, 0, 0, 0, handle_OffsetDelete },
 	{ 60, 0, 0, 1, handle_DescribeCluster },
 };

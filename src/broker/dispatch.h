@@ -4,9 +4,10 @@
  *
  * Each entry maps an API key to {lowest version advertised, lowest version
  * served, highest version, handler}. The advertised minimum can sit below
- * the served one: Produce is advertised from v0 because librdkafka turns
- * compression off when Produce v0 is not in the range, but v0-v2 (message
- * format v0/v1) are refused by closing the connection, as Kafka 4.0 does.
+ * the served one. Produce is advertised from v0 because librdkafka turns
+ * compression off when Produce v0 is not in the range; v0-v2 (message
+ * formats v0/v1) are decoded and answered UNSUPPORTED_VERSION per partition
+ * (h_produce.c).
  */
 #ifndef TM_DISPATCH_H
 #define TM_DISPATCH_H

@@ -32,6 +32,7 @@
 #include "group/group_coord.h"
 #include "proto/gen/messages.h"
 #include "proto/kerr.h"
+#include "proto/records.h"
 
 #define OFFSETS_TOPIC "__consumer_offsets"
 
@@ -555,9 +556,26 @@ static bool host_partition_exists(void *ctx, kstr name, int32_t partition)
 	return t && partition >= 0 && partition < topic_partition_count(t);
 }
 
+/* Number of whole batches in data[0..len) (for the replay's log line). */
+static int64_t count_batches(const uint8_t *data, size_t len)
+{
+	int64_t n = 0;
+	for (size_t at = 0; at < len;) {
+		rb_header h;
+		if (rb_parse_header(data + at, len - at, &h) != RB_OK)
+			break;
+		at += rb_total_size(&h);
+		n++;
+	}
+	return n;
+}
+
 /* Reads partition p of the offsets topic from its start and feeds the
- * coordinator. Returns 0, or -1 when the partition is corrupt (logged). */
-static int replay_partition(group_coord *gc, plog *log, int32_t p)
+ * coordinator, adding the batches and bytes read to *batches and *bytes
+ * (compaction keeps them bounded: the log line at start-up shows it).
+ * Returns 0, or -1 when the partition is corrupt (logged). */
+static int replay_partition(group_coord *gc, plog *log, int32_t p, int64_t *batches,
+			    int64_t *bytes)
 {
 	int64_t off = plog_start_offset(log), end = plog_end_offset(log);
 	uint8_t *data = NULL;
@@ -583,6 +601,8 @@ static int replay_partition(group_coord *gc, plog *log, int32_t p)
 			ret = -1;
 			break;
 		}
+		*batches += count_batches(data, (size_t)used);
+		*bytes += used;
 		memmove(data, data + used, have - (size_t)used);
 		have -= (size_t)used;
 		if (rg.next_offset <= off)
@@ -617,16 +637,17 @@ group_coord *broker_groups_setup(broker *b)
 	group_host host = { b, host_now, host_mono, host_timer_add, host_timer_cancel, host_append,
 			    host_partition_exists };
 	group_coord *gc = group_coord_new(&host, &gcfg);
-	int64_t t0 = clock_mono_ms();
+	int64_t t0 = clock_mono_ms(), batches = 0, bytes = 0;
 	for (int32_t p = 0; p < gcfg.offsets_topic_num_partitions; p++) {
 		plog *log = topic_partition(t, p);
 		/* A corrupt partition loses its groups, not the broker. */
-		if (log && replay_partition(gc, log, p) < 0)
+		if (log && replay_partition(gc, log, p, &batches, &bytes) < 0)
 			log_error("replay of %s-%d stopped early; its groups may be incomplete",
 				  OFFSETS_TOPIC, p);
 	}
 	group_coord_load_finish(gc);
-	log_info("replayed %s in %lld ms", OFFSETS_TOPIC, (long long)(clock_mono_ms() - t0));
+	log_info("replayed %s in %lld ms: %lld batches, %lld bytes", OFFSETS_TOPIC,
+		 (long long)(clock_mono_ms() - t0), (long long)batches, (long long)bytes);
 	return gc;
 }
 

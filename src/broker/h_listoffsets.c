@@ -11,16 +11,111 @@
  *      watermark; none: offset -1, timestamp -1, error NONE.
  * v0 answers an array of "old style" offsets instead; Burrow and kafkajs
  * still send it. We give the one offset the lookup finds.
+ *
+ * By time, the time index finds the batch; the answer is the first RECORD
+ * of it with a timestamp >= T (Kafka's LogSegment.findOffsetByTimestamp),
+ * so the batch is read and its records walked, decompressed if needed.
  */
 #include "broker/handlers.h"
 #include "broker/topics.h"
+#include "core/logger.h"
+#include "core/slice.h"
+#include "core/xalloc.h"
 #include "proto/gen/messages.h"
+#include "proto/records.h"
+#include "storage/cleaner.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define LOOKUP_MAX_BATCH (64u << 20) /* largest batch read for a lookup */
 
 #define TS_LATEST (-1)
 #define TS_EARLIEST (-2)
 #define TS_MAX (-3)
 #define TS_EARLIEST_LOCAL (-4)
 #define TS_LATEST_TIERED (-5)
+
+/*
+ * Walks n records of a record stream (the bytes after a batch header, after
+ * decompression) for the first timestamp >= when. Returns 1 and sets
+ * *offset and *ts, 0 when none is that recent, -1 when malformed.
+ */
+static int walk_records(const uint8_t *p, size_t len, const rb_header *h, int64_t when,
+			int64_t *offset, int64_t *ts)
+{
+	slice s;
+
+	slice_init(&s, p, len);
+	for (int32_t i = 0; i < h->records_count; i++) {
+		int32_t rlen = slice_varint(&s);
+		slice rec;
+		int64_t tdelta;
+		int32_t odelta;
+
+		if (s.err || rlen < 0 || !slice_sub(&s, (size_t)rlen, &rec))
+			return -1;
+		(void)slice_i8(&rec); /* attributes */
+		tdelta = slice_varlong(&rec);
+		odelta = slice_varint(&rec);
+		if (rec.err)
+			return -1;
+		int64_t t;
+
+		if (__builtin_add_overflow(h->base_timestamp, tdelta, &t))
+			return -1;
+		if (t >= when) {
+			*offset = h->base_offset + odelta;
+			*ts = t;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Refines a batch found by time to the first record in it with a timestamp
+ * >= when. On any trouble keeps the batch answer (logged).
+ */
+static void refine_by_record(plog *log, int64_t upto, int64_t when, int64_t *offset, int64_t *ts)
+{
+	plog_range rg;
+	uint8_t hdr[RB_HEADER_SIZE], *batch = NULL;
+	rb_header h;
+	buf out;
+	size_t total;
+
+	buf_init(&out, LOOKUP_MAX_BATCH);
+	if (plog_read(log, *offset, 1, upto, &rg) != 0 || rg.len < RB_HEADER_SIZE ||
+	    pread(rg.fd, hdr, sizeof(hdr), rg.pos) != (ssize_t)sizeof(hdr) ||
+	    rb_parse_header(hdr, rg.len, &h) != RB_OK)
+		goto keep;
+	if (h.attributes & RB_ATTR_LOG_APPEND_TIME)
+		goto keep; /* every record has the batch's time: the first one answers */
+	total = rb_total_size(&h);
+	if (total > LOOKUP_MAX_BATCH)
+		goto keep;
+	batch = xmalloc(total);
+	if (pread(rg.fd, batch, total, rg.pos) != (ssize_t)total || rb_check(batch, total, &h) != RB_OK)
+		goto bad;
+	if (h.attributes & RB_ATTR_COMPRESSION_MASK) {
+		if (cleaner_codec_decompress(h.attributes & RB_ATTR_COMPRESSION_MASK,
+					     batch + RB_HEADER_SIZE, total - RB_HEADER_SIZE, &out) != 0)
+			goto bad;
+		if (walk_records(out.data, out.len, &h, when, offset, ts) < 0)
+			goto bad;
+	} else if (walk_records(batch + RB_HEADER_SIZE, total - RB_HEADER_SIZE, &h, when, offset,
+				ts) < 0) {
+		goto bad;
+	}
+	goto keep;
+bad:
+	log_warn("cannot read the batch at offset %lld of '%s' for a lookup by time: "
+		 "answering with the batch's first offset", (long long)*offset, plog_dir(log));
+keep:
+	free(batch);
+	buf_release(&out);
+}
 
 /* Looks one partition up; fills *offset and *ts or returns an error. */
 static enum kerr lookup(plog *log, int64_t when, bool read_committed, int16_t version,
@@ -53,6 +148,8 @@ static enum kerr lookup(plog *log, int64_t when, bool read_committed, int16_t ve
 		return KERR_INVALID_REQUEST;
 	if (plog_offset_for_time(log, when, offset, ts) != 0)
 		return KERR_KAFKA_STORAGE_ERROR;
+	if (*offset >= 0 && *offset < (read_committed ? lso : hwm))
+		refine_by_record(log, read_committed ? lso : hwm, when, offset, ts);
 	if (*offset >= (read_committed ? lso : hwm)) {
 		*offset = -1;
 		*ts = -1;

@@ -11,6 +11,10 @@
  *   acks=-1  answered once every appended partition is durable (fsync),
  *            through purgatory_wait_durable(): one fsync serves every
  *            request that arrived meanwhile.
+ * Produce v0-v2 carry message formats v0/v1, which tidemark does not store
+ * (Kafka 4.0 dropped them too, KIP-724): they are decoded and every
+ * partition is answered UNSUPPORTED_VERSION. The range is advertised from
+ * v0 only because librdkafka enables compression by probing it.
  * NEEDSWORK: idempotent/transactional producers (producer id, epoch and
  * sequence checks, duplicate detection, LSO) hook in at check_batch() and
  * after the append, in src/txn/.
@@ -22,6 +26,7 @@
 #include "core/logger.h"
 #include "proto/gen/messages.h"
 #include "proto/records.h"
+#include "storage/cleaner.h"
 
 typedef struct produce_ctx {
 	req *r;
@@ -58,6 +63,16 @@ static enum kerr check_batch(const topic *t, krecords rec, rb_header *h)
 		return KERR_MESSAGE_TOO_LARGE;
 	if ((int64_t)rec.len > topic_cfg(t)->segment_bytes)
 		return KERR_RECORD_LIST_TOO_LARGE;
+	/* compacted topics need a key on every record (LogValidator) */
+	if (topic_cfg(t)->compact) {
+		int rc2 = cleaner_check_keys(rec.p, (size_t)rec.len,
+					     (size_t)topic_cfg(t)->max_message_bytes * 4u + (1u << 20));
+
+		if (rc2 == 1)
+			return KERR_INVALID_RECORD;
+		if (rc2 < 0)
+			return KERR_CORRUPT_MESSAGE;
+	}
 	return KERR_NONE;
 }
 
@@ -108,6 +123,8 @@ static plog *produce_partition(broker *b, topic *t, kmsg_ProduceRequest_Partitio
 			 clock_now_ms(), &info);
 	if (rc) {
 		pr->ErrorCode = KERR_KAFKA_STORAGE_ERROR;
+		/* disk full or failing: the purgatory reopens the log once it works */
+		purgatory_log_failed(broker_purgatory(b), log);
 		return NULL;
 	}
 	purgatory_appended(broker_purgatory(b), log);
@@ -130,6 +147,10 @@ int handle_Produce(broker *b, req *r, slice *body)
 	kmsg_ProduceRequest_init(&m);
 	if (kmsg_ProduceRequest_decode(&m, body, version, a) < 0)
 		return -1;
+	if (version < 3 && m.Acks == 0) {
+		req_close_conn(r, "produce with message format v0/v1 and acks=0");
+		return 0;
+	}
 	ctx = arena_calloc(a, 1, sizeof(*ctx));
 	ctx->r = r;
 	ctx->version = version;
@@ -159,9 +180,10 @@ int handle_Produce(broker *b, req *r, slice *body)
 			int64_t end = 0;
 
 			kmsg_ProduceResponse_PartitionProduceResponse_init(pr);
-			if (m.Acks != 0 && m.Acks != 1 && m.Acks != -1) {
+			if (version < 3 || (m.Acks != 0 && m.Acks != 1 && m.Acks != -1)) {
 				pr->Index = td->PartitionData[k].Index;
-				pr->ErrorCode = KERR_INVALID_REQUIRED_ACKS;
+				pr->ErrorCode = version < 3 ? KERR_UNSUPPORTED_VERSION
+							    : KERR_INVALID_REQUIRED_ACKS;
 				pr->BaseOffset = -1;
 				continue;
 			}

@@ -43,4 +43,10 @@ int handle_OffsetCommit(broker *b, req *r, slice *body);
 int handle_OffsetFetch(broker *b, req *r, slice *body);
 int handle_OffsetDelete(broker *b, req *r, slice *body);
 
+/* h_deleterecords.c */
+int handle_DeleteRecords(broker *b, req *r, slice *body);
+/* h_alterconfigs.c */
+int handle_AlterConfigs(broker *b, req *r, slice *body);
+int handle_IncrementalAlterConfigs(broker *b, req *r, slice *body);
+
 #endif

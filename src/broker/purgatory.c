@@ -9,6 +9,11 @@
  * waiters on those logs are woken. Appends made while a batch runs wait for
  * the next batch, so one fsync per file covers every request of that window.
  *
+ * Failed logs: a log whose write or fsync failed is put on a list, its
+ * durability waiters get PLOG_EFAILED, and once a second a timer tries to
+ * reopen it (plog_reopen: recover the files, truncate to the durable
+ * offset). A full disk thus heals by itself once space returns.
+ *
  * Waiters are kept in flat arrays and scanned on each completion: the number
  * outstanding is bounded by what arrives during one fsync (a few hundred).
  * NEEDSWORK: index data waiters per log if thousands of fetches park at once.
@@ -55,7 +60,12 @@ struct purgatory {
 	int ninflight;
 	plog_sync_ticket **tickets;
 	int tickets_cap;
+	plog **failed; /* failed logs to reopen */
+	int nfailed, failed_cap;
+	uint64_t retry_timer;
 };
+
+#define PURGATORY_RETRY_MS 1000
 
 static void add_dirty(purgatory *pg, plog *log)
 {
@@ -237,6 +247,9 @@ static void on_flushed(loop *l, int fd, int events, void *ud)
 	       st_mult((size_t)pg->ninflight, sizeof(*pg->inflight)));
 	pg->nsynced += pg->ninflight;
 	pg->ninflight = 0;
+	for (int i = 0; i < pg->nsynced; i++)
+		if (pg->synced[i] && plog_failed(pg->synced[i]))
+			purgatory_log_failed(pg, pg->synced[i]);
 	run_durable_waiters(pg);
 	run_data_waiters(pg);
 }
@@ -262,7 +275,9 @@ static void before_sleep(loop *l, void *ud)
 		if (t) {
 			pg->inflight[n] = log;
 			pg->tickets[n++] = t;
-		} else if (!plog_failed(log) && plog_durable_offset(log) < plog_end_offset(log)) {
+		} else if (plog_failed(log)) {
+			purgatory_log_failed(pg, log);
+		} else if (plog_durable_offset(log) < plog_end_offset(log)) {
 			pg->dirty[keep++] = log; /* still in flight elsewhere: retry later */
 		}
 	}
@@ -332,6 +347,8 @@ void purgatory_free(purgatory *pg)
 	purgatory_flush_all(pg);
 	loop_del_fd(pg->l, flusher_fd(pg->fl));
 	flusher_free(pg->fl);
+	if (pg->retry_timer)
+		loop_timer_cancel(pg->l, pg->retry_timer);
 	while (pg->npw)
 		purgatory_cancel(pg, pg->pw[0]);
 	for (size_t i = 0; i < pg->ndw; i++)
@@ -342,7 +359,74 @@ void purgatory_free(purgatory *pg)
 	free(pg->synced);
 	free(pg->inflight);
 	free(pg->tickets);
+	free(pg->failed);
 	free(pg);
+}
+
+/* Answers every durability waiter on log: 0 if covered, else PLOG_EFAILED. */
+static void fail_durable_waiters(purgatory *pg, plog *log)
+{
+	size_t i = 0;
+
+	while (i < pg->ndw) {
+		if (pg->dw[i].log == log) {
+			dwait w = pg->dw[i];
+
+			memmove(&pg->dw[i], &pg->dw[i + 1], (pg->ndw - i - 1) * sizeof(*pg->dw));
+			pg->ndw--;
+			w.cb(w.ud, plog_durable_offset(log) >= w.offset ? 0 : PLOG_EFAILED);
+		} else {
+			i++;
+		}
+	}
+}
+
+static bool in_flight(const purgatory *pg, const plog *log)
+{
+	for (int i = 0; i < pg->ninflight; i++)
+		if (pg->inflight[i] == log)
+			return true;
+	return false;
+}
+
+/* Timer: tries to reopen each failed log; re-arms while any stays failed. */
+static void retry_failed(loop *l, void *ud)
+{
+	purgatory *pg = ud;
+	int k = 0;
+
+	pg->retry_timer = 0;
+	for (int i = 0; i < pg->nfailed; i++) {
+		plog *log = pg->failed[i];
+
+		if (in_flight(pg, log)) {
+			pg->failed[k++] = log; /* its ticket comes back first */
+			continue;
+		}
+		/* its waiters' records are dropped by the reopen: answer them first */
+		fail_durable_waiters(pg, log);
+		if (plog_reopen(log) != 0)
+			pg->failed[k++] = log;
+	}
+	pg->nfailed = k;
+	if (k)
+		pg->retry_timer = loop_timer_add(l, PURGATORY_RETRY_MS, retry_failed, pg);
+}
+
+void purgatory_log_failed(purgatory *pg, plog *log)
+{
+	if (!plog_failed(log))
+		return;
+	for (int i = 0; i < pg->nfailed; i++)
+		if (pg->failed[i] == log)
+			return;
+	if (pg->nfailed == pg->failed_cap) {
+		pg->failed_cap = pg->failed_cap ? pg->failed_cap * 2 : 8;
+		pg->failed = xrealloc(pg->failed, st_mult((size_t)pg->failed_cap, sizeof(*pg->failed)));
+	}
+	pg->failed[pg->nfailed++] = log;
+	if (!pg->retry_timer)
+		pg->retry_timer = loop_timer_add(pg->l, PURGATORY_RETRY_MS, retry_failed, pg);
 }
 
 void purgatory_forget(purgatory *pg, plog *log)
@@ -364,18 +448,12 @@ void purgatory_forget(purgatory *pg, plog *log)
 			break;
 		}
 	}
-	while (i < pg->ndw) {
-		if (pg->dw[i].log == log) {
-			dwait w = pg->dw[i];
-
-			memmove(&pg->dw[i], &pg->dw[i + 1], (pg->ndw - i - 1) * sizeof(*pg->dw));
-			pg->ndw--;
-			w.cb(w.ud, PLOG_EFAILED);
-		} else {
-			i++;
-		}
-	}
-	i = 0;
+	k = 0;
+	for (int j = 0; j < pg->nfailed; j++)
+		if (pg->failed[j] != log)
+			pg->failed[k++] = pg->failed[j];
+	pg->nfailed = k;
+	fail_durable_waiters(pg, log);
 	while (i < pg->npw) {
 		if (pwait_has(pg->pw[i], log))
 			fire_pwait(pg, pg->pw[i]);

@@ -48,6 +48,11 @@ pwait *purgatory_wait_data(purgatory *pg, plog *const *logs, int n, int64_t time
 			   purgatory_cb *cb, void *ud);
 /* Cancels a data wait whose callback has not run. */
 void purgatory_cancel(purgatory *pg, pwait *w);
+/* Call when an operation on log failed it (PLOG_EIO/PLOG_EFAILED); no-op if
+ * the log is not failed. From then on, once a second until it works, its
+ * durability waiters are failed and plog_reopen() is tried. Sync failures
+ * and failed logs found dirty are registered here by the purgatory itself. */
+void purgatory_log_failed(purgatory *pg, plog *log);
 /* Forgets a log that is being closed (topic deletion): fails its waiters. */
 void purgatory_forget(purgatory *pg, plog *log);
 

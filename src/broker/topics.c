@@ -87,7 +87,15 @@ struct topics {
 	topic **tab;     /* hash index; NULL = empty slot; size a power of two */
 	size_t tab_size;
 	bool opened;     /* fully loaded: topics_close() may write the checkpoint */
+	topics_close_hook *close_hook; /* told before a log is deleted */
+	void *close_ud;
 };
+
+void topics_set_close_hook(topics *ts, topics_close_hook *fn, void *ud)
+{
+	ts->close_hook = fn;
+	ts->close_ud = ud;
+}
 
 /* ------------------------------------------------------------------ */
 /* Topic configs                                                        */
@@ -916,6 +924,8 @@ static void topic_close_logs(topic *t, int32_t from)
 	for (int32_t p = from; p < t->nparts; p++) {
 		if (!t->logs[p])
 			continue;
+		if (t->ts->close_hook)
+			t->ts->close_hook(t->ts->close_ud, t->logs[p]);
 		if (t->ts->pg)
 			purgatory_forget(t->ts->pg, t->logs[p]);
 		plog_close(t->logs[p]);
@@ -1593,4 +1603,43 @@ void topics_each_log(topics *ts, void (*fn)(void *ud, topic *t, int32_t p, plog 
 			if (t->logs[p])
 				fn(ud, t, p, t->logs[p]);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Run-time config changes (AlterConfigs, IncrementalAlterConfigs)     */
+
+enum kerr topics_replace_configs(topics *ts, topic *t, const kstr *names, const kstr *values, int n,
+				 bool validate_only, const char **why)
+{
+	uint32_t mask, old_mask = t->ovr_mask;
+	topic_config ovr, old = t->ovr;
+	plog_config pc;
+	enum kerr err;
+
+	*why = NULL;
+	err = tc_parse_overrides(names, values, n, &ovr, &mask, why);
+	if (err != KERR_NONE)
+		return err;
+	/* an internal topic keeps its forced settings (compact, its segment
+	 * size) unless the request sets them: replacing every override must
+	 * not turn __consumer_offsets into a delete-retention topic */
+	if (t->internal)
+		tc_internal_overrides(ts->cfg, &ovr, &mask);
+	if (validate_only)
+		return KERR_NONE;
+	t->ovr = ovr;
+	t->ovr_mask = mask;
+	if (topic_write_props(t) < 0) {
+		t->ovr = old;
+		t->ovr_mask = old_mask;
+		*why = "cannot write the topic config file";
+		return KERR_KAFKA_STORAGE_ERROR;
+	}
+	topic_recompute(t);
+	topic_plog_config(t, &pc);
+	for (int32_t p = 0; p < t->nparts; p++)
+		if (t->logs[p])
+			plog_set_config(t->logs[p], &pc);
+	log_info("topic '%s' configs changed (%d overrides)", t->name, n);
+	return KERR_NONE;
 }

@@ -71,6 +71,10 @@ typedef struct topic_config_info {
 /* Opens the registry on cfg->log_dirs, opening every partition found. The
  * purgatory is told when logs go away. Returns NULL after logging. */
 topics *topics_open(const broker_config *cfg, purgatory *pg);
+/* Called with each log of a topic about to be deleted, before it closes
+ * (the cleaner cancels a pass on it). One hook; NULL removes it. */
+typedef void topics_close_hook(void *ud, plog *log);
+void topics_set_close_hook(topics *ts, topics_close_hook *fn, void *ud);
 /* Writes the recovery checkpoint and closes every log. */
 void topics_close(topics *ts);
 
@@ -116,6 +120,19 @@ enum kerr topics_add_partitions(topics *ts, topic *t, int32_t count, bool valida
 /* Sets one topic config override (value null: back to default), persists
  * it and applies it to the logs. INVALID_CONFIG or KAFKA_STORAGE_ERROR. */
 enum kerr topics_set_config(topics *ts, topic *t, kstr name, kstr value);
+
+/*
+ * Replaces every config override of t with the n name/value pairs (values
+ * not null; AlterConfigs semantics: a config left out goes back to its
+ * default). Internal topics keep their forced overrides (cleanup.policy
+ * compact, segment.bytes) unless the pairs set them. All or nothing: the
+ * pairs are validated first, then written atomically and applied to the
+ * logs. Returns KERR_NONE, INVALID_CONFIG (*why: a static message naming
+ * the problem) or KAFKA_STORAGE_ERROR; validate_only checks without
+ * changing anything. *why is NULL on success.
+ */
+enum kerr topics_replace_configs(topics *ts, topic *t, const kstr *names, const kstr *values, int n,
+				 bool validate_only, const char **why);
 
 kstr topic_name(const topic *t);
 const kuuid *topic_id(const topic *t);

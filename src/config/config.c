@@ -52,6 +52,7 @@ _Static_assert(sizeof(int) == sizeof(int32_t), "int must be 32 bits");
 
 static int check_ts_type(const char *v, char *why, size_t whylen);
 static int check_cleanup(const char *v, char *why, size_t whylen);
+static int check_ratio(const char *v, char *why, size_t whylen);
 
 #define STR(n, f, d, doc) { n, CT_STR, OFF(f), d, 0, 0, 1, NULL, NULL, doc }
 #define STRC(n, f, d, c, doc) { n, CT_STR, OFF(f), d, 0, 0, 1, NULL, c, doc }
@@ -117,6 +118,14 @@ static const struct cfg_prop props[] = {
 	     "Not used: acks=all always syncs before answering."),
 	BOOL("tidemark.commit.fsync", log_flush_commit_sync, "true",
 	     "fsync __consumer_offsets before answering OffsetCommit."),
+	BOOL("log.cleaner.enable", log_cleaner_enable, "true",
+	     "Run the log cleaner (compaction of cleanup.policy=compact topics)."),
+	LONG("log.cleaner.backoff.ms", log_cleaner_backoff_ms, "15000", 0, I64MAX,
+	     "How long the cleaner sleeps when no log needs cleaning."),
+	STRC("log.cleaner.min.cleanable.ratio", log_cleaner_min_cleanable_ratio, "0.5",
+	     check_ratio, "Clean a log once this share of its closed segments' bytes is dirty."),
+	LONG("log.cleaner.dedupe.buffer.size", log_cleaner_dedupe_buffer_size, "134217728",
+	     1048576, I64MAX, "Memory for the cleaner's key map (24 bytes per key)."),
 
 	/* groups and offsets */
 	INT("offsets.topic.num.partitions", offsets_topic_num_partitions, "50", 1, I32MAX,
@@ -197,6 +206,21 @@ static int check_ts_type(const char *v, char *why, size_t whylen)
 		return 0;
 	snprintf(why, whylen, "must be CreateTime or LogAppendTime");
 	return -1;
+}
+
+/* log.cleaner.min.cleanable.ratio: a decimal number in [0, 1]. */
+static int check_ratio(const char *v, char *why, size_t whylen)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end != '\0' || !(d >= 0.0 && d <= 1.0)) {
+		snprintf(why, whylen, "must be a number between 0 and 1");
+		return -1;
+	}
+	return 0;
 }
 
 static int check_cleanup(const char *v, char *why, size_t whylen)

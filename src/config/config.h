@@ -48,6 +48,10 @@ typedef struct broker_config {
 	char *log_cleanup_policy;         /* log.cleanup.policy (delete) */
 	int64_t log_flush_interval_ms;    /* NEEDSWORK: unused; acks=all always syncs */
 	bool log_flush_commit_sync;       /* tidemark.commit.fsync (true): fsync before answering OffsetCommit */
+	bool log_cleaner_enable;          /* log.cleaner.enable (true) */
+	int64_t log_cleaner_backoff_ms;   /* log.cleaner.backoff.ms (15000) */
+	char *log_cleaner_min_cleanable_ratio; /* log.cleaner.min.cleanable.ratio (0.5), a decimal in [0, 1] */
+	int64_t log_cleaner_dedupe_buffer_size; /* log.cleaner.dedupe.buffer.size (134217728) */
 
 	/* groups and offsets */
 	int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions (50) */

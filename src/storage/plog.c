@@ -36,6 +36,7 @@
 #include "storage/checkpoint.h"
 #include "storage/fileio.h"
 #include "storage/recovery.h"
+#include "storage/retention.h"
 #include "storage/segment.h"
 
 #define PLOG_HINTS 4
@@ -66,6 +67,7 @@ struct plog {
 	int64_t start, leo, durable, lso; /* lso < 0: follows the LEO */
 	int64_t bytes;
 	bool failed;
+	bool nospace; /* the last append hit a full disk (for log lines) */
 	uint64_t gen;
 	plog_sync_ticket *ticket;
 	segment **unsynced;
@@ -420,6 +422,15 @@ static int roll(plog *log, int64_t now_ms)
 	return 0;
 }
 
+/* After a failed append: true when the segment file is back to the size the
+ * segment knows (segment_append cut the partial batch off). */
+static bool tail_intact(segment *seg)
+{
+	struct stat st;
+
+	return fstat(segment_log_fd(seg), &st) == 0 && st.st_size == segment_size(seg);
+}
+
 int plog_append(plog *log, uint8_t *batch, size_t len, int64_t now_ms, plog_append_info *info)
 {
 	rb_header h;
@@ -446,8 +457,18 @@ int plog_append(plog *log, uint8_t *batch, size_t len, int64_t now_ms, plog_appe
 			return rc;
 	}
 	rc = segment_append(active(log), batch, len, &h, log->cfg.index_interval_bytes);
+	if ((rc == -ENOSPC || rc == -EDQUOT) && tail_intact(active(log))) {
+		if (!log->nospace)
+			log_warn("disk full: append to '%s' refused; the partition stays online",
+				 segment_log_path(active(log)));
+		log->nospace = true;
+		return PLOG_ENOSPC;
+	}
 	if (rc)
 		return fail_io(log, "append", segment_log_path(active(log)), rc);
+	if (log->nospace)
+		log_info("appends to '%s' work again", log->dir);
+	log->nospace = false;
 	log->leo = segment_hdr_last(&h) + 1;
 	log->bytes += (int64_t)len;
 	if (info) {
@@ -860,4 +881,325 @@ void plog_sync_end(plog *log, plog_sync_ticket *t, int rc)
 			log->durable = upto;
 	}
 	ticket_free(t);
+}
+
+/* ---- reopening a failed log -------------------------------------------- */
+
+/* Moves fresh's segments and their bookkeeping into log, and log's old ones
+ * into fresh (which the caller closes). Fields that are not storage (LSO,
+ * configuration, anything a caller set) stay with log. */
+static void take_storage(plog *log, plog *fresh)
+{
+	segment **segs = log->segs, **unsynced = log->unsynced;
+	size_t nsegs = log->nsegs, segs_cap = log->segs_cap;
+	size_t nunsynced = log->nunsynced, unsynced_cap = log->unsynced_cap;
+
+	log->segs = fresh->segs;
+	log->nsegs = fresh->nsegs;
+	log->segs_cap = fresh->segs_cap;
+	log->unsynced = fresh->unsynced;
+	log->nunsynced = fresh->nunsynced;
+	log->unsynced_cap = fresh->unsynced_cap;
+	fresh->segs = segs;
+	fresh->nsegs = nsegs;
+	fresh->segs_cap = segs_cap;
+	fresh->unsynced = unsynced;
+	fresh->nunsynced = nunsynced;
+	fresh->unsynced_cap = unsynced_cap;
+	log->leo = fresh->leo;
+	log->durable = fresh->durable;
+	log->bytes = fresh->bytes;
+	log->dir_dirty = fresh->dir_dirty;
+	if (log->start < fresh->start)
+		log->start = fresh->start;
+	if (log->start > log->leo)
+		log->start = log->leo;
+	clear_hints(log);
+	log->gen++;
+	log->failed = false;
+}
+
+int plog_reopen(plog *log)
+{
+	int64_t keep = log->durable, old_leo = log->leo;
+	plog *fresh;
+	int rc;
+
+	if (!log->failed)
+		return 0;
+	if (log->ticket)
+		return PLOG_EFAILED; /* its sync is still running: try later */
+	/* a full recovery of the files as they are now; segments below the
+	 * durable offset were synced with their indexes */
+	rc = plog_open(&fresh, log->dir, &log->cfg, keep);
+	if (rc)
+		return rc;
+	if (fresh->leo < keep) {
+		log_error("partition log '%s' ends at %lld after reopening, below its durable "
+			  "offset %lld", log->dir, (long long)fresh->leo, (long long)keep);
+		keep = fresh->leo;
+	}
+	if (keep < fresh->start)
+		keep = fresh->start;
+	/* What lies past the durable offset was never acknowledged, and after
+	 * a failed fsync the page cache may hold bytes the disk never got: a
+	 * sync now could succeed without writing them. Drop it all. */
+	rc = plog_truncate(fresh, keep);
+	if (rc) {
+		plog_close(fresh);
+		return rc == PLOG_EFAILED ? PLOG_EIO : rc;
+	}
+	take_storage(log, fresh);
+	plog_close(fresh);
+	log_warn("reopened failed partition log '%s' at offset %lld (dropped %lld unsynced "
+		 "offsets)", log->dir, (long long)log->leo, (long long)(old_leo - log->leo));
+	return 0;
+}
+
+/* ---- retention (issue 5) -------------------------------------------- */
+
+/* Largest timestamp of seg for time retention: the batches' maximum, or,
+ * when no batch carries one (all -1), the .log file's modification time,
+ * as Kafka's LogSegment.largestTimestamp does. -1 when neither is known. */
+static int64_t retention_ts(const segment *seg)
+{
+	int64_t ts, off;
+	struct stat st;
+
+	segment_max_timestamp(seg, &ts, &off);
+	if (ts >= 0)
+		return ts;
+	if (stat(segment_log_path(seg), &st) < 0)
+		return -1;
+	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+int64_t plog_retention_point(const plog *log, int64_t now_ms, int64_t retention_ms,
+			     int64_t retention_bytes, unsigned *reasons)
+{
+	retention_seg *v;
+	retention_plan plan;
+	int64_t point = log->start;
+
+	*reasons = 0;
+	if (log->failed || log->nsegs < 2 || (retention_ms < 0 && retention_bytes < 0))
+		return point;
+	XALLOC_ARRAY(v, log->nsegs);
+	for (size_t i = 0; i < log->nsegs; i++) {
+		v[i].base = segment_base(log->segs[i]);
+		v[i].size = segment_size(log->segs[i]);
+		/* the stat() fallback only for segments time retention may reach */
+		v[i].max_ts = retention_ms >= 0 ? retention_ts(log->segs[i]) : -1;
+	}
+	retention_compute(v, log->nsegs, log->durable, now_ms, retention_ms, retention_bytes,
+			  &plan);
+	free(v);
+	if (plan.nsegs && plan.new_start > point) {
+		point = plan.new_start;
+		*reasons = plan.reasons;
+	}
+	return point;
+}
+
+int plog_persist_start(plog *log)
+{
+	char *path;
+	int rc;
+
+	if (log->failed)
+		return PLOG_EFAILED;
+	path = fileio_join(log->dir, START_FILE);
+	/* write, fsync, rename, fsync the directory: the last step also makes
+	 * the unlinks of segments deleted below the start durable */
+	rc = checkpoint_write_offset(path, log->start);
+	if (rc)
+		rc = fail_io(log, "writing", path, rc);
+	free(path);
+	return rc;
+}
+
+/* ---- compaction (issue 5, storage/cleaner.h) --------------------------- */
+
+int plog_clean_snapshot(plog *log, int64_t max_ts, int64_t max_offset, bool fds,
+			plog_seg_snap **out, size_t *n)
+{
+	plog_seg_snap *v = NULL;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (log->failed)
+		return PLOG_EFAILED;
+	for (size_t i = 0; i + 1 < log->nsegs; i++) {
+		segment *seg = log->segs[i];
+		int64_t ts, ts_off, limit = seg_limit(log, i);
+
+		segment_max_timestamp(seg, &ts, &ts_off);
+		if (limit > max_offset || ts > max_ts)
+			break;
+		if (!v)
+			XALLOC_ARRAY(v, log->nsegs);
+		v[k] = (plog_seg_snap){segment_base(seg), limit, segment_size(seg), ts, -1};
+		if (fds) {
+			v[k].fd = fcntl(segment_log_fd(seg), F_DUPFD_CLOEXEC, 0);
+			if (v[k].fd < 0) {
+				int err = -errno;
+
+				plog_snap_free(v, k);
+				return err;
+			}
+		}
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void plog_snap_free(plog_seg_snap *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].fd >= 0)
+			close(s[i].fd);
+	free(s);
+}
+
+/* Moves the cleaned files of segment base from dir/tmpdir over the live
+ * ones. The old indexes go first: whatever step a crash interrupts, the
+ * .log on disk is then either the old or the new one (both complete and
+ * fsynced) and indexes that do not match it are missing, hence rebuilt. */
+static int swap_cleaned_files(plog *log, int64_t base, const char *tmpdir)
+{
+	static const char *const exts[] = {".log", ".index", ".timeindex"};
+	char name[SEGMENT_NAME_DIGITS + 16];
+	int rc = 0;
+
+	for (int k = 1; k < 3 && !rc; k++) {
+		snprintf(name, sizeof(name), "%020lld%s", (long long)base, exts[k]);
+		char *path = fileio_join(log->dir, name);
+
+		rc = fileio_unlink(path);
+		if (rc == -ENOENT)
+			rc = 0;
+		free(path);
+	}
+	for (int k = 0; k < 3 && !rc; k++) {
+		char *tdir = fileio_join(log->dir, tmpdir), *from, *to;
+
+		snprintf(name, sizeof(name), "%020lld%s", (long long)base, exts[k]);
+		from = fileio_join(tdir, name);
+		to = fileio_join(log->dir, name);
+		rc = fileio_rename(from, to);
+		if (rc == -ENOENT && k > 0)
+			rc = 0; /* a missing index is rebuilt below */
+		free(tdir);
+		free(from);
+		free(to);
+	}
+	return rc;
+}
+
+/* Opens the swapped-in segment at base with its indexes (rebuilt from the
+ * data if they do not check out), closed for appends. */
+static int open_cleaned(plog *log, int64_t base, int64_t limit, segment **out)
+{
+	segment *seg;
+	int rc = segment_open(&seg, log->dir, base, clock_now_ms());
+
+	if (rc)
+		return rc;
+	rc = segment_load_indexes(seg, limit);
+	if (rc == SEG_BADINDEX) {
+		recovery_result res;
+
+		rc = recovery_scan(seg, false, limit, log->cfg.index_interval_bytes, &res);
+		if (!rc && res.reason)
+			rc = PLOG_ECORRUPT;
+		if (!rc)
+			rc = segment_seal(seg);
+	}
+	if (rc) {
+		segment_free(seg);
+		return rc;
+	}
+	segment_close_indexes(seg);
+	*out = seg;
+	return 0;
+}
+
+/* Whether the cleaned .log of base in dir/tmpdir is empty. */
+static bool cleaned_empty(const plog *log, int64_t base, const char *tmpdir)
+{
+	char name[SEGMENT_NAME_DIGITS + 16], *tdir = fileio_join(log->dir, tmpdir), *path;
+	struct stat st;
+	bool empty;
+
+	snprintf(name, sizeof(name), "%020lld.log", (long long)base);
+	path = fileio_join(tdir, name);
+	empty = stat(path, &st) == 0 && st.st_size == 0;
+	free(path);
+	free(tdir);
+	return empty;
+}
+
+/* Deletes segs[i] (i > 0), whose every record the cleaner removed, with its
+ * cleaned copy: its offsets simply fall between the batches of segs[i-1]
+ * and segs[i+1], as compaction gaps do. */
+static void drop_emptied(plog *log, size_t i, const char *tmpdir)
+{
+	segment *seg = log->segs[i];
+	char *tdir = fileio_join(log->dir, tmpdir);
+	int64_t base = segment_base(seg);
+	int rc;
+
+	unsynced_drop(log, seg);
+	rc = segment_delete(seg);
+	if (rc)
+		log_warn("cannot delete segment files in '%s': %s", log->dir, strerror(-rc));
+	(void)segment_unlink_files(tdir, base);
+	free(tdir);
+	memmove(log->segs + i, log->segs + i + 1, (log->nsegs - i - 1) * sizeof(*log->segs));
+	log->nsegs--;
+	clear_hints(log);
+	recount_bytes(log);
+	log->dir_dirty = true;
+}
+
+int plog_replace_segment(plog *log, const plog_seg_snap *old, const char *tmpdir)
+{
+	struct stat a, b;
+	segment *seg, *nseg;
+	size_t i;
+	int rc;
+
+	if (log->failed)
+		return PLOG_EFAILED;
+	i = seg_index_for(log, old->base);
+	seg = log->segs[i];
+	if (segment_base(seg) != old->base || i + 1 >= log->nsegs ||
+	    seg_limit(log, i) != old->limit || segment_size(seg) != old->size)
+		return PLOG_ESTALE;
+	/* the snapshot's descriptor pins the old inode: same inode, same file */
+	if (old->fd < 0 || fstat(old->fd, &a) < 0 || fstat(segment_log_fd(seg), &b) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return PLOG_ESTALE;
+	if (i > 0 && cleaned_empty(log, old->base, tmpdir)) {
+		drop_emptied(log, i, tmpdir);
+		return 0;
+	}
+	rc = swap_cleaned_files(log, old->base, tmpdir);
+	if (!rc)
+		rc = open_cleaned(log, old->base, old->limit, &nseg);
+	if (rc)
+		return fail_io(log, "swapping in the cleaned segment", segment_log_path(seg),
+			       rc == PLOG_ECORRUPT ? 0 : rc);
+	/* the cleaned file is durable already; a ticket in flight syncs the
+	 * old one through its own descriptors, harmlessly */
+	unsynced_drop(log, seg);
+	segment_free(seg);
+	log->segs[i] = nseg;
+	clear_hints(log);
+	recount_bytes(log);
+	log->dir_dirty = true;
+	return 0;
 }

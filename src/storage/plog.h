@@ -18,7 +18,8 @@
  *
  * Failure: after a failed write or fsync the log is marked failed: appends and
  * syncs return PLOG_EFAILED and handlers answer KAFKA_STORAGE_ERROR. We never
- * retry an fsync and carry on (see LMDB's MDB_FATAL_ERROR).
+ * retry an fsync and carry on (see LMDB's MDB_FATAL_ERROR); plog_reopen()
+ * starts over from the durable offset once the disk works again.
  */
 #ifndef TM_PLOG_H
 #define TM_PLOG_H
@@ -38,6 +39,8 @@ enum {
 	PLOG_ECORRUPT = -30702,  /* input batch malformed */
 	PLOG_ERANGE = -30703,    /* offset out of range */
 	PLOG_ETOOBIG = -30704,   /* batch larger than the segment limit */
+	PLOG_ENOSPC = -30710,    /* disk full: nothing was written, log still fine */
+	PLOG_ESTALE = -30711,    /* cleaner: the segment changed since the snapshot */
 };
 
 typedef struct plog_config {
@@ -94,7 +97,9 @@ typedef struct plog_append_info {
  * the CRC recomputed). The bytes are written with write() before return; they
  * are durable only once a sync covering them completes. Rolls the segment
  * first if needed. Returns 0, or a PLOG_E* code (the log is then failed for
- * PLOG_EIO).
+ * PLOG_EIO). A write that fails with ENOSPC or EDQUOT and whose partial
+ * bytes could be cut off again gives PLOG_ENOSPC: the log is unchanged and
+ * stays online (reads go on; a later append works once there is space).
  */
 int plog_append(plog *log, uint8_t *batch, size_t len, int64_t now_ms, plog_append_info *info);
 
@@ -173,7 +178,89 @@ int plog_sync_run(plog_sync_ticket *t);
  * been closed since plog_sync_begin: then log is not touched. */
 void plog_sync_end(plog *log, plog_sync_ticket *t, int rc);
 
+/*
+ * Brings a failed log back (the disk has space again, or a fault passed):
+ * opens and recovers its files afresh, as at start-up, and truncates them to
+ * the durable offset, because what lies past it was never acknowledged and,
+ * after a failed fsync, may be in the page cache only. The log keeps its
+ * identity (pointers to it stay valid), start offset and LSO; read hints and
+ * segment descriptors handed out before are void. Returns 0 (also when the
+ * log is not failed), PLOG_EFAILED when its sync ticket is still out (try
+ * again after plog_sync_end), or PLOG_EIO (logged; the log stays failed and
+ * unchanged). The caller must first fail every waiter for offsets past the
+ * durable offset: those records are gone. Loop thread; blocks for fsyncs.
+ */
+int plog_reopen(plog *log);
+
 /* The directory of the log (for messages). */
 const char *plog_dir(const plog *log);
+
+/*
+ * Retention (issue 5): the log start offset that delete retention asks for
+ * now: the base of the first segment retention.ms / retention.bytes keep
+ * (rules in storage/retention.h; retention_ms < 0 and retention_bytes < 0
+ * turn each off), or the current start offset when nothing goes. Only
+ * segments wholly below the durable offset (the high watermark) and never
+ * the active one are considered. *reasons gets the RETENTION_* bits of the
+ * rules that moved it (0 when it did not move). Pass the answer to
+ * plog_advance_start(). May stat() segment files; changes nothing.
+ * Loop thread.
+ */
+int64_t plog_retention_point(const plog *log, int64_t now_ms, int64_t retention_ms,
+			     int64_t retention_bytes, unsigned *reasons);
+/*
+ * Makes the current log start offset durable (DeleteRecords answers only
+ * after this): writes the log-start-offset file atomically, whose
+ * directory fsync also makes earlier segment deletions durable, so a crash
+ * can never bring deleted records back. Blocks for the fsyncs. Returns 0,
+ * PLOG_EFAILED, or PLOG_EIO (the log is then failed). Loop thread.
+ */
+int plog_persist_start(plog *log);
+
+/*
+ * Compaction (issue 5, storage/cleaner.h). The cleaner works on a snapshot of
+ * closed segments on a worker thread and hands back rewritten files, which
+ * the loop swaps in. The snapshot's dup()ed descriptors pin the old files'
+ * inodes, so plog_replace_segment() can tell that a segment is still the one
+ * that was cleaned (same inode, same size, still closed).
+ */
+
+typedef struct plog_seg_snap {
+	int64_t base;   /* first offset the segment may hold */
+	int64_t limit;  /* the next segment's base: every offset is below it */
+	int64_t size;   /* bytes of valid batches */
+	int64_t max_ts; /* largest batch maxTimestamp, -1 if none */
+	int fd;         /* dup()ed .log descriptor (-1 unless asked for) */
+} plog_seg_snap;
+
+/*
+ * Describes the segments that may be compacted now: closed segments from
+ * the first on, stopping at the first that is active, holds offsets at or
+ * past max_offset (pass the LSO), or has a max timestamp above max_ts
+ * (now - min.compaction.lag.ms). Segments not yet synced are included: the
+ * cleaned copy is fsynced before it replaces them. With fds, each entry gets a
+ * dup()ed descriptor. Sets *out (xmalloc'ed, NULL when *n == 0; free with
+ * plog_snap_free) and *n. Returns 0, PLOG_EFAILED, or -errno (dup failed;
+ * nothing returned). Loop thread.
+ */
+int plog_clean_snapshot(plog *log, int64_t max_ts, int64_t max_offset, bool fds,
+			plog_seg_snap **out, size_t *n);
+/* Closes the descriptors of s[0..n) and frees s. Any thread. */
+void plog_snap_free(plog_seg_snap *s, size_t n);
+/*
+ * Swaps in the cleaned copy of the snapshot segment old, whose files
+ * cleaner_run() left in <dir>/<tmpdir>/<base>.{log,index,timeindex}: if the
+ * log still holds that segment unchanged and closed, its index files are
+ * unlinked (so that a crash in between can never pair new data with old
+ * indexes: the next open rebuilds them), the three files are renamed over
+ * it and the segment is reopened from them; an emptied segment other than
+ * the first is deleted instead (its offsets become a gap). In-flight reads
+ * keep the old file through their dup()ed descriptors. The directory fsync is left to
+ * the next sync ticket: both the old and the new file are complete and
+ * fsynced, so a crash may keep either. Returns 0, PLOG_ESTALE (nothing
+ * changed; the caller removes the files), PLOG_EFAILED, or PLOG_EIO (the
+ * log is then failed). Loop thread.
+ */
+int plog_replace_segment(plog *log, const plog_seg_snap *old, const char *tmpdir);
 
 #endif

@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/logger.h"
 #include "core/xalloc.h"
 #include "proto/records.h"
+#include "storage/cleaner.h"
 #include "storage/fileio.h"
 
 #define SCAN_BUF (1u << 20)
@@ -229,6 +231,32 @@ static void remove_orphans(const char *dir, DIR *d, const int64_t *bases, size_t
 	}
 }
 
+/* Deletes <dir>/.cleaned (cleaner.h): files a cleaning cut short by a crash
+ * left behind. They are never live data: a cleaned file becomes live only
+ * by its rename out of that directory. */
+static void remove_cleaner_leftovers(const char *dir)
+{
+	char *tdir = fileio_join(dir, CLEANER_TMP_DIR);
+	DIR *d = opendir(tdir);
+	struct dirent *de;
+
+	if (d) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char *path = fileio_join(tdir, de->d_name);
+
+			log_info("removing '%s': a leftover of an interrupted log cleaning", path);
+			(void)fileio_unlink(path);
+			free(path);
+		}
+		closedir(d);
+		if (rmdir(tdir) < 0)
+			log_warn("cannot remove '%s': %s", tdir, strerror(errno));
+	}
+	free(tdir);
+}
+
 int recovery_list(const char *dir, int64_t **bases, size_t *n)
 {
 	DIR *d = opendir(dir);
@@ -238,6 +266,7 @@ int recovery_list(const char *dir, int64_t **bases, size_t *n)
 
 	if (!d)
 		return -errno;
+	remove_cleaner_leftovers(dir);
 	XALLOC_ARRAY(v, cap);
 	while ((de = readdir(d)) != NULL) {
 		int64_t base;

@@ -50,7 +50,8 @@ int recovery_repair(segment *seg, int64_t limit_offset, int32_t interval, bool *
  * Lists the base offsets of the segments in dir (files named by 20 digits
  * plus ".log"), sorted ascending, into *bases (xmalloc'ed; the caller frees
  * it) and *n. Removes index files without a .log (leftovers of a deletion
- * cut short). Segment-like names that do not parse (offset past INT64_MAX)
+ * cut short) and the <dir>/.cleaned/ directory a crash during compaction
+ * leaves behind. Segment-like names that do not parse (offset past INT64_MAX)
  * are ignored with a warning; other files are not ours and are left alone.
  * Returns 0 or -errno (opendir failed).
  */

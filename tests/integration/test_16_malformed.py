@@ -176,3 +176,29 @@ def test_zz_normal_client_still_works(module_broker, topic_name):
     assert [o for _, o in acks] == list(range(5))
     msgs = tmhelp.ck_read_partitions(b, topic_name, [0], 5)
     assert [m.value() for m in msgs] == [b"after-%d" % i for i in range(5)]
+
+
+def test_produce_v2_old_message_format_answered_with_error(module_broker, topic_name):
+    # Produce v0-v2 carry message formats v0/v1, which tidemark does not
+    # store. They are advertised (librdkafka probes v0 for compression) and
+    # answered UNSUPPORTED_VERSION (35) per partition; nothing is appended.
+    _create(module_broker, topic_name)
+    legacy_message_set = b"\x00" * 8 + b"\x00\x00\x00\x0e" + b"\x00" * 14  # offset, size, message v0
+    body = (tmhelp.i16(1) + tmhelp.i32(10000)
+            + tmhelp.karray([tmhelp.kstr(topic_name) + tmhelp.karray([tmhelp.i32(0) + tmhelp.kbytes(legacy_message_set)])]))
+    with Wire(module_broker.port) as w:
+        r = tmhelp.Reader(w.request(0, 2, body))
+        assert r.i32() == 1
+        assert r.str() == topic_name
+        assert r.i32() == 1
+        idx, err, base, _log_append_time = r.i32(), r.i16(), r.i64(), r.i64()
+        assert (idx, err, base) == (0, 35, -1), "Produce v2: %r" % ((idx, err, base),)
+        # the connection stays usable
+        err2, keys = tmhelp.parse_api_versions(w.request(18, 0, b""))
+        assert err2 == 0 and keys[0] == (0, 9), keys.get(0)
+    c = tmhelp.ck_consumer(module_broker)
+    try:
+        from confluent_kafka import TopicPartition
+        assert c.get_watermark_offsets(TopicPartition(topic_name, 0), timeout=10) == (0, 0)
+    finally:
+        c.close()

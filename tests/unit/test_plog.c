@@ -655,12 +655,12 @@ TEST(short_write)
 	for (int i = 0; i < 5; i++)
 		CHECK_EQ_INT(append(log, 2, 100, i), 0);
 	leo = plog_end_offset(log);
-	/* short write, cut back at once */
+	/* short write (disk full), cut back at once: refused, log still online */
 	fileio_fail_after(FILEIO_WRITE, 1, FILEIO_SHORT);
 	b = make_batch(2, 100, 9, &len);
-	CHECK_EQ_INT(plog_append(log, b, len, 9, NULL), PLOG_EIO);
-	CHECK(plog_failed(log));
-	CHECK_EQ_INT(plog_append(log, b, len, 9, NULL), PLOG_EFAILED);
+	CHECK_EQ_INT(plog_append(log, b, len, 9, NULL), PLOG_ENOSPC);
+	CHECK(!plog_failed(log));
+	CHECK_EQ_INT(plog_end_offset(log), leo);
 	CHECK_EQ_INT(stat(path, &st), 0);
 	CHECK_EQ_INT(st.st_size, plog_size_bytes(log));
 	fileio_reset();
@@ -697,6 +697,10 @@ TEST(eio_write)
 	test_dir(dir, sizeof(dir), "eio");
 	CHECK_EQ_INT(plog_open(&log, dir, &c, -1), 0);
 	fileio_fail_after(FILEIO_WRITE, 1, ENOSPC);
+	CHECK_EQ_INT(plog_append(log, b, len, 9, NULL), PLOG_ENOSPC);
+	CHECK(!plog_failed(log));
+	CHECK_EQ_INT(plog_end_offset(log), 0);
+	fileio_fail_after(FILEIO_WRITE, 1, EIO);
 	CHECK_EQ_INT(plog_append(log, b, len, 9, NULL), PLOG_EIO);
 	CHECK(plog_failed(log));
 	CHECK_EQ_INT(plog_end_offset(log), 0);
