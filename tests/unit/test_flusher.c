@@ -23,44 +23,11 @@
 #include "storage/fileio.h"
 #include "storage/flusher.h"
 #include "storage/plog.h"
+#include "storage_testutil.h"
 
-/* ---- helpers (shared shape with the other storage tests) -------------- */
+/* ---- helpers (batch building and rmtree: storage_testutil.h) ---------- */
 
 static char root[64];
-
-static uint8_t *make_batch(int count, size_t vlen, int64_t ts, size_t *len)
-{
-	/* records are opaque to storage: a header and vlen filler bytes do */
-	size_t n = RB_HEADER_SIZE + vlen;
-	uint8_t *b = calloc(1, n);
-
-	memset(b + RB_HEADER_SIZE, 'x', vlen);
-	be32_put(b + RB_OFF_LENGTH, (uint32_t)(n - RB_LOG_OVERHEAD));
-	b[RB_OFF_MAGIC] = 2;
-	be32_put(b + RB_OFF_LAST_OFFSET_DELTA, (uint32_t)(count - 1));
-	be64_put(b + RB_OFF_BASE_TIMESTAMP, (uint64_t)ts);
-	be64_put(b + RB_OFF_MAX_TIMESTAMP, (uint64_t)ts);
-	be64_put(b + RB_OFF_PRODUCER_ID, (uint64_t)-1);
-	be16_put(b + RB_OFF_PRODUCER_EPOCH, (uint16_t)-1);
-	be32_put(b + RB_OFF_BASE_SEQUENCE, (uint32_t)-1);
-	be32_put(b + RB_OFF_RECORDS_COUNT, (uint32_t)count);
-	be32_put(b + RB_OFF_CRC, rb_compute_crc(b, n));
-	*len = n;
-	return b;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void rmtree(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 #define NLOGS 4
 
