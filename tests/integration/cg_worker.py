@@ -6,7 +6,8 @@
 #
 # Prints one line per event, flushed at once:
 #   READY                            consumer created and subscribed
-#   ASSIGNED t:p,t:p                 on_assign (eager: the full assignment)
+#   ASSIGNED t:p,t:p                 on_assign: the full assignment after it (with a
+#                                    cooperative assignor the callback gets only the increment)
 #   REVOKED t:p,...                  on_revoke
 #   MSG <partition> <offset> <value>
 #   COMMITTED <partition> <offset>   after a synchronous commit (offset = next to read)
@@ -53,7 +54,14 @@ def main():
         k, v = kv.split("=", 1)
         conf[k] = v
     c = Consumer(conf)
-    c.subscribe([a.topic], on_assign=lambda cons, parts: out("ASSIGNED " + tps(parts)),
+    def on_assign(cons, parts):
+        # eager: parts is everything (the old assignment was revoked first);
+        # cooperative: parts is what is added to the current assignment
+        full = {(p.topic, p.partition): p for p in cons.assignment()}
+        full.update({(p.topic, p.partition): p for p in parts})
+        out("ASSIGNED " + tps(sorted(full.values(), key=lambda p: (p.topic, p.partition))))
+
+    c.subscribe([a.topic], on_assign=on_assign,
                 on_revoke=lambda cons, parts: out("REVOKED " + tps(parts)))
     out("READY")
     budget = a.budget

@@ -1,6 +1,8 @@
 # test_38_rebalance.py (issue 3, scenario 9): 4 partitions, 2 consumers get 2
 # each; one is killed with kill -9; after its session timeout (6 s) the
-# survivor owns all 4 and continues from the committed offsets.
+# survivor owns all 4 and continues from the committed offsets. Run with the
+# eager range assignor and with cooperative-sticky (incremental rebalances,
+# done client-side over the classic protocol).
 import pytest
 
 import grouphelp as gh
@@ -10,17 +12,19 @@ PARTS = [0, 1, 2, 3]
 
 
 @pytest.mark.timeout_s(180)
-def test_rebalance_two_consumers_then_one(broker, topic_name):
+@pytest.mark.parametrize("strategy", ["range", "cooperative-sticky"])
+def test_rebalance_two_consumers_then_one(broker, topic_name, strategy):
+    conf = {"partition.assignment.strategy": strategy}
     tmhelp.ck_create_topic(broker, topic_name, 4)
     for p in PARTS:
         gh.produce_n(broker, topic_name, 10, partition=p, prefix="a%d-" % p)
     group = "g-" + topic_name
-    w1 = gh.Worker(broker, topic_name, group, commit="each")
+    w1 = gh.Worker(broker, topic_name, group, commit="each", conf=conf)
     w2 = None
     try:
         w1.wait_for(lambda l: l.startswith("ASSIGNED ") and len(gh.parse_tps(l[9:])) == 4, 40,
                     "worker 1 assigned all 4 partitions")
-        w2 = gh.Worker(broker, topic_name, group, commit="each")
+        w2 = gh.Worker(broker, topic_name, group, commit="each", conf=conf)
 
         def split_ok():
             a1, a2 = w1.assignments(), w2.assignments()
