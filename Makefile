@@ -25,11 +25,12 @@ SCHEMAS ?= ../shared/kafka-protocol
 OBJ := build/obj
 AOBJ := build/asan/obj
 
-.PHONY: all dev asan test test-unit test-integration fuzz gen clean bench
+.PHONY: all dev asan test test-unit test-integration fuzz fuzz-smoke warnings gen clean bench
 all: build/tidemarkd
 
 build/tidemarkd: $(SRCS:%.c=$(OBJ)/%.o)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # V=1 shows the full compiler command lines
 Q := $(if $(V),,@)
@@ -45,7 +46,8 @@ dev:
 asan: build/asan/tidemarkd
 
 build/asan/tidemarkd: $(SRCS:%.c=$(AOBJ)/%.o)
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(AOBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,6 +79,21 @@ fuzz: build/fuzz/fuzz_request
 build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+# fuzz-smoke: a short libFuzzer run (FUZZ_SECONDS) on a scratch copy of the seed corpus
+FUZZ_SECONDS ?= 20
+fuzz-smoke: build/fuzz/fuzz_request
+	rm -rf build/fuzz/corpus && cp -r tests/fuzz/corpus build/fuzz/corpus
+	build/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus 2>&1 | tail -12
+
+# warnings: the broker must build warning-free under gcc and clang
+warnings:
+	$(MAKE) CC=gcc OBJ=build/werror-gcc EXTRA_CFLAGS=-Werror build/werror-gcc/tidemarkd
+	$(MAKE) CC=clang OBJ=build/werror-clang EXTRA_CFLAGS=-Werror build/werror-clang/tidemarkd
+
+build/werror-%/tidemarkd: $(SRCS:%.c=$(OBJ)/%.o)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 gen:
 	$(PYTHON) tools/gen_messages.py $(SCHEMAS) src/proto/gen
