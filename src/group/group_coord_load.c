@@ -8,9 +8,10 @@
  * group, which disappears unless it still holds offsets). Offsets whose
  * group never wrote metadata come back as simple groups.
  *
- * The replay is linear in the log size: every record ever written is read
- * once. NEEDSWORK: once __consumer_offsets is compacted (another issue)
- * this stays bounded; until then a long-lived broker replays every commit.
+ * The replay is linear in the log size: every record still in the log is
+ * read once. The cleaner compacts __consumer_offsets (storage/cleaner.c), so
+ * that is about one record per live offset plus the not yet cleaned tail,
+ * however many commits were made.
  *
  * Data read from disk is untrusted: each batch is checked (CRC included)
  * by riter_init() and each record parsed through bounded slices; a corrupt

@@ -490,7 +490,8 @@ static bool keep_record(struct cwork *w, const riter_record *r, bool drop_tombst
 	kdigest d;
 
 	if (r->offset >= w->map_end || r->key.len < 0)
-		return true; /* not deduplicated yet / no key (NEEDSWORK: Kafka refuses these) */
+		return true; /* not deduplicated yet, or no key (produce refuses keyless
+			      * records on compacted topics; older data may have them) */
 	d = key_digest(r->key.p, (size_t)r->key.len);
 	latest = kmap_get(&w->map, &d);
 	if (latest > r->offset)
