@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "broker/handlers.h"
+#include "broker/hutil.h"
 #include "broker/topics.h"
 #include "core/logger.h"
 #include "proto/gen/messages.h"
@@ -49,43 +50,6 @@ static kstr kstr_dup(arena *a, const char *s)
 {
 	size_t n = strlen(s);
 	return (kstr){ arena_strndup(a, s, n), (int32_t)n };
-}
-
-typedef struct name_ix {
-	kstr name;
-	int i;
-} name_ix;
-
-static int name_ix_cmp(const void *x, const void *y)
-{
-	const name_ix *a = x, *b = y;
-	int c;
-
-	if (a->name.len != b->name.len)
-		return a->name.len < b->name.len ? -1 : 1;
-	c = a->name.len > 0 ? memcmp(a->name.p, b->name.p, (size_t)a->name.len) : 0;
-	return c ? c : (a->i > b->i) - (a->i < b->i);
-}
-
-/* Returns dup[0..n-1]: true for every entry whose (non-null) name occurs
- * more than once. O(n log n): n is bounded by the request size only. */
-static bool *mark_duplicates(arena *a, const kstr *names, int n)
-{
-	bool *dup = arena_calloc(a, (size_t)n + 1, sizeof(*dup));
-	name_ix *v = arena_calloc(a, (size_t)n + 1, sizeof(*v));
-	int m = 0;
-
-	for (int i = 0; i < n; i++)
-		if (!kstr_is_null(names[i]))
-			v[m++] = (name_ix){ names[i], i };
-	qsort(v, (size_t)m, sizeof(*v), name_ix_cmp);
-	for (int i = 1; i < m; i++) {
-		if (kstr_eq(v[i].name, v[i - 1].name)) {
-			dup[v[i].i] = true;
-			dup[v[i - 1].i] = true;
-		}
-	}
-	return dup;
 }
 
 /* True when the broker list is exactly our node. */
@@ -233,7 +197,7 @@ int handle_CreateTopics(broker *b, req *r, slice *body)
 	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
 	for (int i = 0; i < n; i++)
 		names[i] = m.Topics[i].Name;
-	dup = mark_duplicates(a, names, n);
+	dup = hutil_mark_duplicates(a, NULL, names, n);
 	kmsg_CreateTopicsResponse_init(&resp);
 	resp.Topics = arena_calloc(a, (size_t)n + 1, sizeof(*resp.Topics));
 	resp.Topics_count = n;
@@ -314,7 +278,7 @@ int handle_DeleteTopics(broker *b, req *r, slice *body)
 	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
 	for (int i = 0; i < n; i++)
 		names[i] = version >= 6 ? m.Topics[i].Name : m.TopicNames[i];
-	dup = mark_duplicates(a, names, n);
+	dup = hutil_mark_duplicates(a, NULL, names, n);
 	kmsg_DeleteTopicsResponse_init(&resp);
 	resp.Responses = arena_calloc(a, (size_t)n + 1, sizeof(*resp.Responses));
 	resp.Responses_count = n;
@@ -393,7 +357,7 @@ int handle_CreatePartitions(broker *b, req *r, slice *body)
 	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
 	for (int i = 0; i < n; i++)
 		names[i] = m.Topics[i].Name;
-	dup = mark_duplicates(a, names, n);
+	dup = hutil_mark_duplicates(a, NULL, names, n);
 	kmsg_CreatePartitionsResponse_init(&resp);
 	resp.Results = arena_calloc(a, (size_t)n + 1, sizeof(*resp.Results));
 	resp.Results_count = n;

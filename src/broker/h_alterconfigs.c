@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "broker/handlers.h"
+#include "broker/hutil.h"
 #include "broker/topics.h"
 #include "core/xalloc.h"
 #include "proto/gen/messages.h"
@@ -72,46 +73,6 @@ __attribute__((format(printf, 2, 3))) static kstr msgf(arena *a, const char *fmt
 static ac_result fail(int16_t err, kstr msg)
 {
 	return (ac_result){err, msg};
-}
-
-/* ---- duplicates ------------------------------------------------------- */
-
-typedef struct dup_key {
-	int type;
-	kstr name;
-	int i;
-} dup_key;
-
-static int dup_key_cmp(const void *x, const void *y)
-{
-	const dup_key *a = x, *b = y;
-	int c;
-
-	if (a->type != b->type)
-		return a->type < b->type ? -1 : 1;
-	if (a->name.len != b->name.len)
-		return a->name.len < b->name.len ? -1 : 1;
-	c = a->name.len > 0 ? memcmp(a->name.p, b->name.p, (size_t)a->name.len) : 0;
-	return c ? c : (a->i > b->i) - (a->i < b->i);
-}
-
-/* dup[i] is true when (types[i], names[i]) occurs more than once (types
- * may be NULL: names alone). O(n log n); n is bounded by the request. */
-static bool *mark_dups(arena *a, const int8_t *types, const kstr *names, int n)
-{
-	bool *dup = arena_calloc(a, (size_t)n + 1, sizeof(*dup));
-	dup_key *v = arena_calloc(a, (size_t)n + 1, sizeof(*v));
-
-	for (int i = 0; i < n; i++)
-		v[i] = (dup_key){types ? types[i] : 0, names[i], i};
-	qsort(v, (size_t)n, sizeof(*v), dup_key_cmp);
-	for (int i = 1; i < n; i++) {
-		if (v[i].type == v[i - 1].type && kstr_eq(v[i].name, v[i - 1].name)) {
-			dup[v[i].i] = true;
-			dup[v[i - 1].i] = true;
-		}
-	}
-	return dup;
 }
 
 /* ---- the override set of one topic ----------------------------------- */
@@ -278,7 +239,7 @@ static ac_result alter_resource(broker *b, arena *a, int8_t type, kstr name, con
 	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
 	for (int i = 0; i < n; i++)
 		names[i] = cs[i].name;
-	dup = mark_dups(a, NULL, names, n);
+	dup = hutil_mark_duplicates(a, NULL, names, n);
 	for (int i = 0; i < n; i++)
 		if (dup[i])
 			return fail(KERR_INVALID_REQUEST, msgf(a, "config '%.*s' appears twice",
@@ -317,7 +278,7 @@ int handle_AlterConfigs(broker *b, req *r, slice *body)
 		types[i] = m.Resources[i].ResourceType;
 		rnames[i] = m.Resources[i].ResourceName;
 	}
-	dup = mark_dups(a, types, rnames, nr);
+	dup = hutil_mark_duplicates(a, types, rnames, nr);
 	kmsg_AlterConfigsResponse_init(&resp);
 	resp.Responses_count = nr;
 	resp.Responses = arena_calloc(a, (size_t)nr + 1, sizeof(*resp.Responses));
@@ -365,7 +326,7 @@ int handle_IncrementalAlterConfigs(broker *b, req *r, slice *body)
 		types[i] = m.Resources[i].ResourceType;
 		rnames[i] = m.Resources[i].ResourceName;
 	}
-	dup = mark_dups(a, types, rnames, nr);
+	dup = hutil_mark_duplicates(a, types, rnames, nr);
 	kmsg_IncrementalAlterConfigsResponse_init(&resp);
 	resp.Responses_count = nr;
 	resp.Responses = arena_calloc(a, (size_t)nr + 1, sizeof(*resp.Responses));

@@ -24,6 +24,7 @@
 
 #include "broker/broker.h"
 #include "broker/handlers.h"
+#include "broker/hutil.h"
 #include "broker/purgatory.h"
 #include "broker/topics.h"
 #include "core/clock.h"
@@ -36,13 +37,6 @@
 
 #define OFFSETS_TOPIC "__consumer_offsets"
 
-/* Encodes with the request's version and queues the response. */
-#define RESPOND(r, type, resp)                                                          \
-	do {                                                                            \
-		if (type##_encode((resp), req_body(r), req_hdr(r)->api_version) != 0)   \
-			log_warn("encoding %s v%d failed", #type, req_hdr(r)->api_version); \
-		req_respond(r);                                                         \
-	} while (0)
 
 /* Kafka's clientHost: "/" + the peer address without the port. */
 static kstr client_host(req *r)
@@ -120,7 +114,7 @@ int handle_FindCoordinator(broker *b, req *r, slice *body)
 			coordinator_of(b, rq.KeyType, &c->ErrorCode, &c->NodeId, &c->Host, &c->Port);
 		}
 	}
-	RESPOND(r, kmsg_FindCoordinatorResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_FindCoordinatorResponse, &resp);
 	return 0;
 }
 
@@ -153,7 +147,7 @@ static void join_done(void *ud, const join_result *res)
 			m->Metadata = res->members[i].metadata;
 		}
 	}
-	RESPOND(r, kmsg_JoinGroupResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_JoinGroupResponse, &resp);
 }
 
 int handle_JoinGroup(broker *b, req *r, slice *body)
@@ -207,7 +201,7 @@ static void sync_done(void *ud, const sync_result *res)
 	resp.Assignment = res->assignment.len >= 0 && res->assignment.p
 				  ? res->assignment
 				  : (kbytes){ (const uint8_t *)"", 0 };
-	RESPOND(r, kmsg_SyncGroupResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_SyncGroupResponse, &resp);
 }
 
 int handle_SyncGroup(broker *b, req *r, slice *body)
@@ -261,7 +255,7 @@ int handle_Heartbeat(broker *b, req *r, slice *body)
 						    v >= 3 ? rq.GroupInstanceId : KSTR_NULL,
 						    rq.GenerationId)
 			    : KERR_COORDINATOR_NOT_AVAILABLE;
-	RESPOND(r, kmsg_HeartbeatResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_HeartbeatResponse, &resp);
 	return 0;
 }
 
@@ -306,7 +300,7 @@ int handle_LeaveGroup(broker *b, req *r, slice *body)
 			resp.Members[i].ErrorCode = errs[i];
 		}
 	}
-	RESPOND(r, kmsg_LeaveGroupResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_LeaveGroupResponse, &resp);
 	return 0;
 }
 
@@ -378,7 +372,7 @@ int handle_DescribeGroups(broker *b, req *r, slice *body)
 	resp.Groups_count = n;
 	for (int32_t i = 0; i < n; i++)
 		describe_one(gc, r, rq.Groups[i], &resp.Groups[i]);
-	RESPOND(r, kmsg_DescribeGroupsResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_DescribeGroupsResponse, &resp);
 	return 0;
 }
 
@@ -443,7 +437,7 @@ int handle_ListGroups(broker *b, req *r, slice *body)
 		resp.ErrorCode = KERR_COORDINATOR_NOT_AVAILABLE;
 	resp.Groups = c.out;
 	resp.Groups_count = c.n;
-	RESPOND(r, kmsg_ListGroupsResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_ListGroupsResponse, &resp);
 	return 0;
 }
 
@@ -467,7 +461,7 @@ static void delete_done(void *ud, const int16_t *errors, int32_t count)
 		resp.Results[i].GroupId = c->rq.GroupsNames[i];
 		resp.Results[i].ErrorCode = errors[i];
 	}
-	RESPOND(r, kmsg_DeleteGroupsResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_DeleteGroupsResponse, &resp);
 }
 
 int handle_DeleteGroups(broker *b, req *r, slice *body)

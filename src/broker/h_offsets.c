@@ -15,17 +15,12 @@
 
 #include "broker/broker.h"
 #include "broker/handlers.h"
+#include "broker/hutil.h"
 #include "core/logger.h"
 #include "group/group_coord.h"
 #include "proto/gen/messages.h"
 #include "proto/kerr.h"
 
-#define RESPOND(r, type, resp)                                                          \
-	do {                                                                            \
-		if (type##_encode((resp), req_body(r), req_hdr(r)->api_version) != 0)   \
-			log_warn("encoding %s v%d failed", #type, req_hdr(r)->api_version); \
-		req_respond(r);                                                         \
-	} while (0)
 
 /* --------------------------------------------------------- OffsetCommit */
 
@@ -60,7 +55,7 @@ static void commit_done(void *ud, const int16_t *errors, int32_t count)
 								: KERR_UNKNOWN_SERVER_ERROR;
 		}
 	}
-	RESPOND(r, kmsg_OffsetCommitResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_OffsetCommitResponse, &resp);
 }
 
 int handle_OffsetCommit(broker *b, req *r, slice *body)
@@ -286,7 +281,7 @@ int handle_OffsetFetch(broker *b, req *r, slice *body)
 		fetch_batched(broker_groups(b), r, &rq, &resp);
 	else
 		fetch_single(broker_groups(b), r, &rq, &resp);
-	RESPOND(r, kmsg_OffsetFetchResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_OffsetFetchResponse, &resp);
 	return 0;
 }
 
@@ -323,7 +318,7 @@ static void odel_done(void *ud, int16_t group_error, const int16_t *errors, int3
 			}
 		}
 	}
-	RESPOND(r, kmsg_OffsetDeleteResponse, &resp);
+	HUTIL_RESPOND(r, kmsg_OffsetDeleteResponse, &resp);
 }
 
 int handle_OffsetDelete(broker *b, req *r, slice *body)
