@@ -191,6 +191,20 @@ int offsets_log_build(const offsets_log_batch *b, int64_t now_ms, buf *out)
 	return rc == 0 && !out->err ? 0 : -1;
 }
 
+/* Opens a record value: 1 for a tombstone (null value; out->tombstone set),
+ * 0 with vs positioned after its INT16 version (out->value_version), or -1
+ * when the value is too short for one. */
+static int value_open(kbytes value, slice *vs, offsets_log_record *out)
+{
+	if (value.len < 0) {
+		out->tombstone = true;
+		return 1;
+	}
+	slice_init(vs, value.p, (size_t)value.len);
+	out->value_version = slice_i16(vs);
+	return vs->err ? -1 : 0;
+}
+
 static int olog_decode_commit(int16_t kv, slice *ks, kbytes value, arena *a,
 			      offsets_log_record *out)
 {
@@ -201,15 +215,10 @@ static int olog_decode_commit(int16_t kv, slice *ks, kbytes value, arena *a,
 	out->group = k.group;
 	out->topic = k.topic;
 	out->partition = k.partition;
-	if (value.len < 0) {
-		out->tombstone = true;
-		return 0;
-	}
 	slice vs;
-	slice_init(&vs, value.p, (size_t)value.len);
-	out->value_version = slice_i16(&vs);
-	if (vs.err)
-		return -1;
+	int rc = value_open(value, &vs, out);
+	if (rc)
+		return rc > 0 ? 0 : -1;
 	return kmsg_OffsetCommitValue_decode(&out->commit, &vs, out->value_version, a);
 }
 
@@ -221,15 +230,10 @@ static int olog_decode_group(int16_t kv, slice *ks, kbytes value, arena *a,
 		return -1;
 	out->kind = OLOG_GROUP;
 	out->group = k.group;
-	if (value.len < 0) {
-		out->tombstone = true;
-		return 0;
-	}
 	slice vs;
-	slice_init(&vs, value.p, (size_t)value.len);
-	out->value_version = slice_i16(&vs);
-	if (vs.err)
-		return -1;
+	int rc = value_open(value, &vs, out);
+	if (rc)
+		return rc > 0 ? 0 : -1;
 	return kmsg_GroupMetadataValue_decode(&out->meta, &vs, out->value_version, a);
 }
 
