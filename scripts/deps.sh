@@ -5,7 +5,8 @@
 #   bash scripts/deps.sh build   compiler and the compression libraries
 #   bash scripts/deps.sh test    the above, plus the real clients and tools
 #                                the tests drive (librdkafka, kcat, Python
-#                                clients, Burrow, clang's sanitizer runtime)
+#                                clients, Burrow, node for kafkajs, clang's
+#                                sanitizer runtime)
 set -euo pipefail
 
 what=${1:-build}
@@ -25,7 +26,14 @@ TEST=(
 
 case "$what" in
 build) pkgs=("${BUILD[@]}") ;;
-test) pkgs=("${BUILD[@]}" "${TEST[@]}") ;;
+test)
+	pkgs=("${BUILD[@]}" "${TEST[@]}")
+	# kafkajs tests need node and npm; a machine may already have a nodejs
+	# package that bundles npm, which Debian's separate npm would conflict with
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		pkgs+=(nodejs npm)
+	fi
+	;;
 *)
 	echo "usage: $0 build|test" >&2
 	exit 2
