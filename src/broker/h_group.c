@@ -516,7 +516,8 @@ static void host_timer_cancel(void *ctx, uint64_t id)
 /*
  * Appends a coordinator batch to __consumer_offsets-p and reports back once
  * it is durable (purgatory group commit), or right after the write() when
- * tidemark.commit.fsync is false.
+ * tidemark.commit.fsync is false (the sync then follows within
+ * PURGATORY_LAZY_MS, batched with the other commits of that interval).
  */
 static void host_append(void *ctx, int32_t partition, uint8_t *batch, size_t len,
 			group_append_cb *cb, void *ud)
@@ -536,11 +537,12 @@ static void host_append(void *ctx, int32_t partition, uint8_t *batch, size_t len
 		cb(ud, rc);
 		return;
 	}
-	purgatory_appended(broker_purgatory(b), log);
 	if (!broker_cfg(b)->log_flush_commit_sync) {
+		purgatory_appended_lazy(broker_purgatory(b), log);
 		cb(ud, 0);
 		return;
 	}
+	purgatory_appended(broker_purgatory(b), log);
 	purgatory_wait_durable(broker_purgatory(b), log, info.last_offset + 1, cb, ud);
 }
 

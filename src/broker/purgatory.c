@@ -9,6 +9,10 @@
  * waiters on those logs are woken. Appends made while a batch runs wait for
  * the next batch, so one fsync per file covers every request of that window.
  *
+ * Lazy appends (commits with tidemark.commit.fsync=false) go to a second
+ * set that a timer moves into the dirty set every PURGATORY_LAZY_MS, so a
+ * commit stream does not start an fsync (and a flusher wake-up) per commit.
+ *
  * Failed logs: a log whose write or fsync failed is put on a list, its
  * durability waiters get PLOG_EFAILED, and once a second a timer tries to
  * reopen it (plog_reopen: recover the files, truncate to the durable
@@ -60,6 +64,9 @@ struct purgatory {
 	int ninflight;
 	plog_sync_ticket **tickets;
 	int tickets_cap;
+	plog **lazy; /* appended, to be marked dirty by lazy_timer */
+	int nlazy, lazy_cap;
+	uint64_t lazy_timer;
 	plog **failed; /* failed logs to reopen */
 	int nfailed, failed_cap;
 	uint64_t retry_timer;
@@ -82,6 +89,37 @@ static void add_dirty(purgatory *pg, plog *log)
 void purgatory_appended(purgatory *pg, plog *log)
 {
 	add_dirty(pg, log);
+}
+
+/* Moves the lazy set into the dirty set. */
+static void lazy_to_dirty(purgatory *pg)
+{
+	for (int i = 0; i < pg->nlazy; i++)
+		add_dirty(pg, pg->lazy[i]);
+	pg->nlazy = 0;
+}
+
+static void lazy_fire(loop *l, void *ud)
+{
+	purgatory *pg = ud;
+
+	(void)l;
+	pg->lazy_timer = 0;
+	lazy_to_dirty(pg);
+}
+
+void purgatory_appended_lazy(purgatory *pg, plog *log)
+{
+	for (int i = 0; i < pg->nlazy; i++)
+		if (pg->lazy[i] == log)
+			return;
+	if (pg->nlazy == pg->lazy_cap) {
+		pg->lazy_cap = pg->lazy_cap ? pg->lazy_cap * 2 : 8;
+		pg->lazy = xrealloc(pg->lazy, st_mult((size_t)pg->lazy_cap, sizeof(*pg->lazy)));
+	}
+	pg->lazy[pg->nlazy++] = log;
+	if (!pg->lazy_timer)
+		pg->lazy_timer = loop_timer_add(pg->l, PURGATORY_LAZY_MS, lazy_fire, pg);
 }
 
 /*
@@ -333,6 +371,7 @@ static void wait_batch(purgatory *pg)
 /* Runs sync batches until nothing is dirty (shutdown). */
 void purgatory_flush_all(purgatory *pg)
 {
+	lazy_to_dirty(pg);
 	for (int rounds = 0; rounds < 100 && (pg->ndirty || flusher_busy(pg->fl)); rounds++) {
 		if (!flusher_busy(pg->fl))
 			before_sleep(pg->l, pg);
@@ -349,6 +388,8 @@ void purgatory_free(purgatory *pg)
 	flusher_free(pg->fl);
 	if (pg->retry_timer)
 		loop_timer_cancel(pg->l, pg->retry_timer);
+	if (pg->lazy_timer)
+		loop_timer_cancel(pg->l, pg->lazy_timer);
 	while (pg->npw)
 		purgatory_cancel(pg, pg->pw[0]);
 	for (size_t i = 0; i < pg->ndw; i++)
@@ -360,6 +401,7 @@ void purgatory_free(purgatory *pg)
 	free(pg->inflight);
 	free(pg->tickets);
 	free(pg->failed);
+	free(pg->lazy);
 	free(pg);
 }
 
@@ -438,6 +480,11 @@ void purgatory_forget(purgatory *pg, plog *log)
 		if (pg->dirty[j] != log)
 			pg->dirty[k++] = pg->dirty[j];
 	pg->ndirty = k;
+	k = 0;
+	for (int j = 0; j < pg->nlazy; j++)
+		if (pg->lazy[j] != log)
+			pg->lazy[k++] = pg->lazy[j];
+	pg->nlazy = k;
 	for (int j = 0; j < pg->nsynced; j++)
 		if (pg->synced[j] == log)
 			pg->synced[j] = NULL;

@@ -37,6 +37,12 @@ void purgatory_free(purgatory *pg);
 void purgatory_flush_all(purgatory *pg);
 /* Call after every successful append to log (wakes data waiters, schedules a sync). */
 void purgatory_appended(purgatory *pg, plog *log);
+/* Like purgatory_appended(), for an append nobody waits to see durable
+ * (OffsetCommit with tidemark.commit.fsync=false): the log is marked dirty
+ * only after PURGATORY_LAZY_MS, so a stream of such appends costs one fsync
+ * per interval, not one per append. purgatory_flush_all() syncs it too. */
+void purgatory_appended_lazy(purgatory *pg, plog *log);
+#define PURGATORY_LAZY_MS 100
 /* Calls cb once log is durable up to offset (exclusive end: durable_offset >= offset).
  * Calls it before returning if that is already so. */
 void purgatory_wait_durable(purgatory *pg, plog *log, int64_t offset, purgatory_cb *cb, void *ud);

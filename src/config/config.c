@@ -77,6 +77,9 @@ static const struct cfg_prop props[] = {
 	    "Connections past this many are closed on accept."),
 	INT("queued.max.requests", queued_max_requests, "500", 1, I32MAX,
 	    "Requests in flight per connection before it stops reading."),
+	INT("tidemark.fetch.response.max.bytes", fetch_response_max_bytes, "4194304", 1,
+	    I32MAX, "Record bytes per Fetch response at most (below the client's "
+	    "fetch.max.bytes; the first batch always goes out whole)."),
 	INT("node.id", node_id, "0", 0, I32MAX, "This broker's id in Metadata."),
 	ALIAS("broker.id", CT_INT, node_id, 0, I32MAX, 1, "node.id"),
 	STR("cluster.id", cluster_id, NULL,

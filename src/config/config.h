@@ -29,6 +29,8 @@ typedef struct broker_config {
 	int64_t connections_max_idle_ms;  /* connections.max.idle.ms (600000) */
 	int max_connections;              /* max.connections (10000) */
 	int queued_max_requests;          /* queued.max.requests: per-connection in-flight cap (500) */
+	int32_t fetch_response_max_bytes; /* tidemark.fetch.response.max.bytes (4 MiB): caps a Fetch
+					   * response below the client's fetch.max.bytes */
 	int32_t node_id;                  /* node.id / broker.id (0) */
 	char *cluster_id;                 /* cluster.id (generated and stored in meta.properties if unset) */
 

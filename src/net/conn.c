@@ -92,6 +92,7 @@ struct conn {
 	int refs;
 	int events;     /* LOOP_* being watched */
 	bool closed;
+	bool in_event;  /* conn_on_event/conn_resume_cb runs: it updates last */
 	char peer[64];
 	int32_t max_request_bytes;
 	int max_inflight;
@@ -237,7 +238,12 @@ static void req_finish(req *r, bool respond)
 	} else {
 		conn_advance(c);
 		conn_flush(c);
-		conn_update(c);
+		/* Inside an event callback (a handler answering at once) the
+		 * staged frame is still in c->in, so updating now would drop
+		 * LOOP_READ only for the callback to add it back: two
+		 * epoll_ctl calls per request. The callback updates at its end. */
+		if (!c->in_event)
+			conn_update(c);
 	}
 	conn_unref(c);
 }
@@ -668,11 +674,13 @@ static void conn_resume_cb(loop *l, void *ud)
 	(void)l;
 	c->resume_timer = 0;
 	conn_ref(c);
+	c->in_event = true;
 	conn_parse(c);
 	if (!c->closed && c->in_len == 0) {
 		free(c->in);
 		c->in = NULL;
 	}
+	c->in_event = false;
 	conn_update(c);
 	conn_unref(c);
 }
@@ -709,6 +717,7 @@ static void conn_on_event(loop *l, int fd, int events, void *ud)
 	(void)l;
 	(void)fd;
 	conn_ref(c);
+	c->in_event = true;
 	if (events & LOOP_WRITE)
 		conn_flush(c);
 	if (!c->closed && (events & LOOP_READ))
@@ -718,6 +727,7 @@ static void conn_on_event(loop *l, int fd, int events, void *ud)
 		log_info("closing connection from %s: hang-up", c->peer);
 		conn_close(c);
 	}
+	c->in_event = false;
 	conn_update(c);
 	conn_unref(c);
 }
