@@ -19,10 +19,10 @@
 #include "broker/handlers.h"
 #include "broker/topics.h"
 #include "core/logger.h"
-#include "core/slice.h"
 #include "core/xalloc.h"
 #include "proto/gen/messages.h"
 #include "proto/records.h"
+#include "proto/riter.h"
 #include "storage/cleaner.h"
 
 #include <stdlib.h>
@@ -37,43 +37,6 @@
 #define TS_LATEST_TIERED (-5)
 
 /*
- * Walks n records of a record stream (the bytes after a batch header, after
- * decompression) for the first timestamp >= when. Returns 1 and sets
- * *offset and *ts, 0 when none is that recent, -1 when malformed.
- */
-static int walk_records(const uint8_t *p, size_t len, const rb_header *h, int64_t when,
-			int64_t *offset, int64_t *ts)
-{
-	slice s;
-
-	slice_init(&s, p, len);
-	for (int32_t i = 0; i < h->records_count; i++) {
-		int32_t rlen = slice_varint(&s);
-		slice rec;
-		int64_t tdelta;
-		int32_t odelta;
-
-		if (s.err || rlen < 0 || !slice_sub(&s, (size_t)rlen, &rec))
-			return -1;
-		(void)slice_i8(&rec); /* attributes */
-		tdelta = slice_varlong(&rec);
-		odelta = slice_varint(&rec);
-		if (rec.err)
-			return -1;
-		int64_t t;
-
-		if (__builtin_add_overflow(h->base_timestamp, tdelta, &t))
-			return -1;
-		if (t >= when) {
-			*offset = h->base_offset + odelta;
-			*ts = t;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
  * Refines a batch found by time to the first record in it with a timestamp
  * >= when. On any trouble keeps the batch answer (logged).
  */
@@ -84,6 +47,9 @@ static void refine_by_record(plog *log, int64_t upto, int64_t when, int64_t *off
 	rb_header h;
 	buf out;
 	size_t total;
+	riter it;
+	riter_record r;
+	int rc;
 
 	buf_init(&out, LOOKUP_MAX_BATCH);
 	if (plog_read(log, *offset, 1, upto, &rg) != 0 || rg.len < RB_HEADER_SIZE ||
@@ -98,16 +64,17 @@ static void refine_by_record(plog *log, int64_t upto, int64_t when, int64_t *off
 	batch = xmalloc(total);
 	if (pread(rg.fd, batch, total, rg.pos) != (ssize_t)total || rb_check(batch, total, &h) != RB_OK)
 		goto bad;
-	if (h.attributes & RB_ATTR_COMPRESSION_MASK) {
-		if (cleaner_codec_decompress(h.attributes & RB_ATTR_COMPRESSION_MASK,
-					     batch + RB_HEADER_SIZE, total - RB_HEADER_SIZE, &out) != 0)
-			goto bad;
-		if (walk_records(out.data, out.len, &h, when, offset, ts) < 0)
-			goto bad;
-	} else if (walk_records(batch + RB_HEADER_SIZE, total - RB_HEADER_SIZE, &h, when, offset,
-				ts) < 0) {
+	if (cleaner_records_open(&it, batch, &h, &out) != 0)
 		goto bad;
+	while ((rc = riter_next(&it, &r)) == 1) {
+		if (r.timestamp >= when) {
+			*offset = r.offset;
+			*ts = r.timestamp;
+			break;
+		}
 	}
+	if (rc < 0)
+		goto bad;
 	goto keep;
 bad:
 	log_warn("cannot read the batch at offset %lld of '%s' for a lookup by time: "

@@ -243,10 +243,7 @@ static int sreader_next(struct sreader *r, const uint8_t **p, rb_header *h)
 
 /* ---- records of a batch, compressed or not --------------------------- */
 
-/* Positions it before the first record of the checked batch at p, using
- * inflated for the records of a compressed batch. Returns 0, a RITER_* /
- * rb_status code (malformed), or CLEANER_CODEC_* (cannot decompress). */
-static int records_open(riter *it, const uint8_t *p, const rb_header *h, buf *inflated)
+int cleaner_records_open(riter *it, const uint8_t *p, const rb_header *h, buf *inflated)
 {
 	int codec = h->attributes & RB_ATTR_COMPRESSION_MASK;
 	size_t total = rb_total_size(h);
@@ -285,7 +282,7 @@ int cleaner_check_keys(const uint8_t *batch, size_t len, size_t max_bytes)
 	if (h.attributes & RB_ATTR_CONTROL)
 		return 0;
 	buf_init(&inflated, max_bytes);
-	rc = records_open(&it, batch, &h, &inflated);
+	rc = cleaner_records_open(&it, batch, &h, &inflated);
 	while (rc == 0 && (rc = riter_next(&it, &r)) == 1)
 		rc = r.key.len < 0 ? 2 : 0;
 	buf_release(&inflated);
@@ -351,7 +348,7 @@ static int map_segment(struct cwork *w, const plog_seg_snap *s)
 			rc = 1;
 			break;
 		}
-		rc = records_open(&it, p, &h, &w->inflated);
+		rc = cleaner_records_open(&it, p, &h, &w->inflated);
 		if (codec_error(rc)) {
 			log_warn("cleaner: cannot decompress the batch at offset %lld in '%s'; "
 				 "keeping it whole", (long long)h.base_offset, w->p->dir);
@@ -519,7 +516,7 @@ static int filter_batch(struct cwork *w, const uint8_t *p, const rb_header *h, b
 	if ((h->attributes & (RB_ATTR_CONTROL | RB_ATTR_TRANSACTIONAL)) ||
 	    h->base_offset >= w->map_end)
 		return KEEP_WHOLE; /* NEEDSWORK: transaction-aware cleaning */
-	rc = records_open(&it, p, h, &w->inflated);
+	rc = cleaner_records_open(&it, p, h, &w->inflated);
 	if (codec_error(rc))
 		return KEEP_WHOLE; /* warned in pass 1 when it was dirty */
 	if (rc)

@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "proto/riter.h"
 #include "storage/plog.h"
 
 /* Subdirectory of a partition directory holding a cleaning in progress.
@@ -104,6 +105,15 @@ void cleaner_remove_files(const char *dir, int64_t base);
  * a negative code (malformed: RITER_* / CLEANER_CODEC_*). Any thread.
  */
 int cleaner_check_keys(const uint8_t *batch, size_t len, size_t max_bytes);
+
+/*
+ * Positions it before the first record of the batch at p, whose header h
+ * rb_check() accepted, decompressing into inflated (cleared first; its max
+ * caps the size) when the batch is compressed; it then reads from
+ * inflated, which must outlive it. Returns 0, a RITER_* / rb_status code
+ * (malformed), or CLEANER_CODEC_* (cannot decompress). Any thread.
+ */
+int cleaner_records_open(riter *it, const uint8_t *p, const rb_header *h, buf *inflated);
 
 /*
  * Codec helpers (cleaner_codec.c). codec: 1 gzip, 2 snappy, 3 lz4, 4 zstd.
