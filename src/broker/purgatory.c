@@ -41,6 +41,7 @@ typedef struct dwait {
 } dwait;
 
 struct pwait {
+	purgatory *pg;
 	plog **logs;
 	int n;
 	uint64_t timer;
@@ -199,11 +200,10 @@ static void fire_pwait(purgatory *pg, pwait *w)
 static void pwait_timeout(loop *l, void *ud)
 {
 	pwait *w = ud;
-	purgatory *pg = (purgatory *)w->logs[w->n]; /* stashed after the logs */
 
 	(void)l;
 	w->timer = 0;
-	fire_pwait(pg, w);
+	fire_pwait(w->pg, w);
 }
 
 pwait *purgatory_wait_data(purgatory *pg, plog *const *logs, int n, int64_t timeout_ms,
@@ -211,11 +211,10 @@ pwait *purgatory_wait_data(purgatory *pg, plog *const *logs, int n, int64_t time
 {
 	pwait *w = xcalloc(1, sizeof(*w));
 
-	/* one extra slot carries the purgatory for the timer callback */
-	w->logs = xmalloc(st_mult((size_t)n + 1, sizeof(*w->logs)));
+	w->pg = pg;
+	w->logs = xmalloc(st_mult((size_t)n, sizeof(*w->logs)));
 	if (n)
 		memcpy(w->logs, logs, st_mult((size_t)n, sizeof(*logs)));
-	w->logs[n] = (plog *)(void *)pg;
 	w->n = n;
 	w->cb = cb;
 	w->ud = ud;
