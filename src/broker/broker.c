@@ -274,7 +274,7 @@ broker *broker_new(const broker_config *cfg)
 	if (lock_data_dir(b) < 0 || load_meta(b) < 0)
 		goto fail;
 	b->l = loop_new();
-	b->pg = purgatory_new(b->l);
+	b->pg = purgatory_new(b->l, cfg->flush_threads);
 	if (!b->pg)
 		goto fail;
 	b->ts = topics_open(cfg, b->pg);

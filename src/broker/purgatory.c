@@ -334,12 +334,12 @@ static void before_sleep(loop *l, void *ud)
 	}
 }
 
-purgatory *purgatory_new(loop *l)
+purgatory *purgatory_new(loop *l, int flush_threads)
 {
 	purgatory *pg = xcalloc(1, sizeof(*pg));
 
 	pg->l = l;
-	pg->fl = flusher_new();
+	pg->fl = flusher_new(flush_threads);
 	if (!pg->fl) {
 		free(pg);
 		return NULL;

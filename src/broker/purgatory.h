@@ -29,7 +29,9 @@ typedef struct pwait pwait;
 /* err: 0, or a PLOG_E* code when the log failed before becoming durable. */
 typedef void purgatory_cb(void *ud, int err);
 
-purgatory *purgatory_new(loop *l);
+/* flush_threads: fsyncs of one group-commit round that run at once
+ * (tidemark.flush.threads). */
+purgatory *purgatory_new(loop *l, int flush_threads);
 /* Syncs every dirty log synchronously and frees (for shutdown). */
 void purgatory_free(purgatory *pg);
 

@@ -121,6 +121,8 @@ static const struct cfg_prop props[] = {
 	     "Not used: acks=all always syncs before answering."),
 	BOOL("tidemark.commit.fsync", log_flush_commit_sync, "true",
 	     "fsync __consumer_offsets before answering OffsetCommit."),
+	INT("tidemark.flush.threads", flush_threads, "4", 1, 64,
+	    "fsyncs of one group-commit round that run at once (one per file)."),
 	BOOL("log.cleaner.enable", log_cleaner_enable, "true",
 	     "Run the log cleaner (compaction of cleanup.policy=compact topics)."),
 	LONG("log.cleaner.backoff.ms", log_cleaner_backoff_ms, "15000", 0, I64MAX,

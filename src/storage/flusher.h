@@ -2,12 +2,12 @@
  * flusher.h: the fsync thread behind group commit.
  *
  * The loop submits a batch of sync tickets (one per dirty partition log); the
- * flusher thread runs them all and signals completion through an eventfd the
- * loop watches. While one batch runs, the loop gathers the next, so one fsync
+ * flusher's worker threads run them, several files at once, and signal
+ * completion through an eventfd the loop watches. While one batch runs, the loop gathers the next, so one fsync
  * covers every request that arrived meanwhile.
  *
  * Threads: flusher_new/free/submit/collect on the loop thread; the worker
- * thread only calls plog_sync_run().
+ * threads only call plog_sync_run(), each ticket on one thread.
  */
 #ifndef TM_FLUSHER_H
 #define TM_FLUSHER_H
@@ -17,10 +17,13 @@
 
 typedef struct flusher flusher;
 
-/* Starts the worker thread. Returns NULL (after logging) if the eventfd or
- * the thread cannot be created. */
-flusher *flusher_new(void);
-/* Joins the thread after finishing the current batch; a finished batch not
+#define FLUSHER_MAX_THREADS 64
+
+/* Starts `threads` worker threads (clamped to 1..FLUSHER_MAX_THREADS): up to
+ * that many fsyncs of one batch run at once. Returns NULL (after logging) if
+ * the eventfd or a thread cannot be created. */
+flusher *flusher_new(int threads);
+/* Joins the threads after finishing the current batch; a finished batch not
  * yet collected has its tickets ended (plog_sync_end) here. NULL ignored. */
 void flusher_free(flusher *f);
 /* File descriptor that becomes readable when a batch completes. */

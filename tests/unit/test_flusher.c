@@ -92,7 +92,7 @@ static int wait_collect(flusher *f)
 
 TEST(one_batch)
 {
-	flusher *f = flusher_new();
+	flusher *f = flusher_new(4);
 	plog *ls[NLOGS];
 	plog_sync_ticket *ts[NLOGS];
 	int n;
@@ -129,7 +129,7 @@ TEST(one_batch)
 
 TEST(many_rounds_with_rolls)
 {
-	flusher *f = flusher_new();
+	flusher *f = flusher_new(4);
 	plog *ls[NLOGS];
 	plog_sync_ticket *ts[NLOGS];
 
@@ -156,32 +156,45 @@ TEST(many_rounds_with_rolls)
 	close_logs();
 }
 
-TEST(fsync_failure_fails_one_log)
+/* One round over fresh logs in which the nth fsync fails with EIO. Returns
+ * the index of the one log that failed (-1 if not exactly one), after
+ * checking that it became durable nowhere and the others everywhere. */
+static int failing_round(flusher *f, const char *name, int nth)
 {
-	flusher *f = flusher_new();
 	plog *ls[NLOGS];
 	plog_sync_ticket *ts[NLOGS];
-	int n, failed = 0;
+	int n, failed = -1, nfailed = 0;
 
-	open_logs("fail", 1 << 20);
+	open_logs(name, 1 << 20);
 	for (int i = 0; i < NLOGS; i++)
 		append_some(logs[i], 2);
 	n = take_tickets(ls, ts);
 	CHECK_EQ_INT(n, NLOGS);
-	fileio_fail_after(FILEIO_FSYNC, 2, EIO); /* the second fsync: log 1 */
+	fileio_fail_after(FILEIO_FSYNC, nth, EIO);
 	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
 	CHECK_EQ_INT(wait_collect(f), n);
 	fileio_reset();
 	for (int i = 0; i < NLOGS; i++) {
 		if (plog_failed(logs[i])) {
-			failed++;
-			CHECK_EQ_INT(i, 1);
+			failed = i;
+			nfailed++;
 			CHECK_EQ_INT(plog_durable_offset(logs[i]), 0);
 		} else {
 			CHECK_EQ_INT(plog_durable_offset(logs[i]), plog_end_offset(logs[i]));
 		}
 	}
-	CHECK_EQ_INT(failed, 1);
+	CHECK_EQ_INT(nfailed, 1);
+	return nfailed == 1 ? failed : -1;
+}
+
+TEST(fsync_failure_fails_one_log)
+{
+	flusher *f = flusher_new(1); /* one worker: tickets run in order */
+	plog *ls[NLOGS];
+	plog_sync_ticket *ts[NLOGS];
+	int n;
+
+	CHECK_EQ_INT(failing_round(f, "fail", 2), 1); /* the second fsync: log 1 */
 	/* the failed log takes no more tickets; the others go on */
 	for (int i = 0; i < NLOGS; i++)
 		if (!plog_failed(logs[i]))
@@ -194,9 +207,20 @@ TEST(fsync_failure_fails_one_log)
 	close_logs();
 }
 
+/* Several workers: which log's fsync is the third is up to the scheduler,
+ * but exactly that one log fails. */
+TEST(fsync_failure_in_parallel_fails_one_log)
+{
+	flusher *f = flusher_new(NLOGS);
+
+	CHECK(failing_round(f, "pfail", 3) >= 0);
+	flusher_free(f);
+	close_logs();
+}
+
 TEST(free_with_uncollected_batch)
 {
-	flusher *f = flusher_new();
+	flusher *f = flusher_new(4);
 	plog *ls[NLOGS];
 	plog_sync_ticket *ts[NLOGS];
 	struct pollfd p;
@@ -220,7 +244,7 @@ TEST(free_with_uncollected_batch)
 		plog_sync_end(logs[i], ts[0], 0);
 	}
 	/* freeing right after a submit waits for the batch */
-	f = flusher_new();
+	f = flusher_new(4);
 	for (int i = 0; i < NLOGS; i++)
 		append_some(logs[i], 1);
 	n = take_tickets(ls, ts);
@@ -233,7 +257,7 @@ TEST(free_with_uncollected_batch)
 
 TEST(log_closed_while_in_flight)
 {
-	flusher *f = flusher_new();
+	flusher *f = flusher_new(4);
 	plog *ls[NLOGS];
 	plog_sync_ticket *ts[NLOGS];
 	int n;
@@ -261,6 +285,7 @@ int main(void)
 	RUN(one_batch);
 	RUN(many_rounds_with_rolls);
 	RUN(fsync_failure_fails_one_log);
+	RUN(fsync_failure_in_parallel_fails_one_log);
 	RUN(free_with_uncollected_batch);
 	RUN(log_closed_while_in_flight);
 	rmtree(root);
