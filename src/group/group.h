@@ -96,6 +96,7 @@ struct group {
 	bool join_initial;          /* the running join timer is an InitialDelayedJoin */
 	int64_t join_remaining_ms;  /* InitialDelayedJoin: rebalance time left */
 	bool new_member_added;
+	int64_t last_added_ms;      /* InitialDelayedJoin: when the newest member arrived */
 	/* DelayedSync */
 	group_timer sync_timer;
 	int refs;                   /* operations in flight holding the group */

@@ -9,8 +9,9 @@
 /* ---------------------------------------------------------------- tests */
 
 /* group.initial.rebalance.delay.ms: a forming group waits the delay, and
- * again each time another member arrives, so members that start together
- * land in one generation (Kafka's InitialDelayedJoin). */
+ * until no member has arrived for a whole delay, so members that start
+ * together land in one generation (Kafka's InitialDelayedJoin, with the
+ * extension counted from the last arrival). */
 TEST(initial_delay_window)
 {
 	group_coord *gc = setup();
@@ -25,9 +26,11 @@ TEST(initial_delay_window)
 	advance(30);
 	CHECK_EQ_INT(j1.done, 0); /* still inside the window */
 	join_new(gc, &j2, "gd", id2);
-	advance(20); /* first window ends; a member arrived: extend */
+	advance(20); /* first window ends; a member arrived at 30: to 80 */
 	CHECK_EQ_INT(j1.done, 0);
-	advance(50);
+	advance(29);
+	CHECK_EQ_INT(j1.done, 0);
+	advance(1);
 	CHECK_EQ_INT(j1.done, 1);
 	CHECK_EQ_INT(j2.done, 1);
 	CHECK_EQ_INT(j1.gen, 1);
