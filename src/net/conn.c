@@ -651,6 +651,11 @@ static void conn_read_some(conn *c)
 			conn_parse(c);
 		if (c->closed)
 			return;
+		/* A short read drained the socket: the (level-triggered)
+		 * loop reports it again when more arrives, so a read that
+		 * would only say EAGAIN is saved. */
+		if ((size_t)n < room)
+			return;
 	}
 }
 
