@@ -23,6 +23,7 @@
 #include "broker/hutil.h"
 #include "broker/topics.h"
 #include "core/logger.h"
+#include "group/group_coord.h"
 #include "proto/gen/messages.h"
 
 enum { SRC_TOPIC = 1, SRC_STATIC_BROKER = 4, SRC_DEFAULT = 5 };
@@ -255,6 +256,8 @@ static void delete_one(broker *b, arena *a, int16_t version, kstr name, const ku
 	res->Name = msgf(a, "%.*s", KSTR_FMT(topic_name(t)));
 	res->TopicId = *topic_id(t);
 	err = topics_delete(ts, res->Name);
+	if (err == KERR_NONE || !topics_find(ts, res->Name))
+		group_coord_topic_deleted(broker_groups(b), res->Name);
 	res->ErrorCode = (int16_t)err;
 	if (err == KERR_KAFKA_STORAGE_ERROR)
 		res->ErrorMessage = kstr_c("Some of the topic's files could not be removed.");

@@ -332,6 +332,13 @@ void group_coord_list(group_coord *gc, list_groups_fn *fn, void *ud);
  * number of offsets expired. */
 int group_coord_expire_offsets(group_coord *gc);
 
+/* A topic was deleted: drops every group's committed offsets for it, with
+ * tombstones in __consumer_offsets (Kafka's onPartitionsDeleted), so a
+ * topic created again under the name starts with no committed offsets; an
+ * Empty group left without offsets is removed. Commits still in flight are
+ * left alone. Returns the number of offsets dropped. */
+int group_coord_topic_deleted(group_coord *gc, kstr topic);
+
 /* Group state names as DescribeGroups writes them. */
 const char *group_coord_state_name(int state);
 

@@ -347,8 +347,7 @@ static void subs_add(void *ud, kstr topic)
  *   no protocol type (simple group): everything, by commit time;
  *   otherwise nothing. Value-v1 offsets expire at their own timestamp
  *   within the same selection; commits in flight never expire.
- * NEEDSWORK: Kafka also drops the offsets of deleted topics (lazily, when
- * the topic goes); ours stay until these rules expire them.
+ * Offsets of deleted topics go at once: group_coord_topic_deleted().
  * Returns the number expired; tombstones go into recs.
  */
 static int gc_expire_group(group_coord *gc, group *g, int64_t now, offsets_log_batch *recs)
@@ -413,13 +412,10 @@ static void gc_expire_submit(group_coord *gc, group *g, offsets_log_batch *recs)
 	gc_append_submit(ap, partition, recs);
 }
 
-int group_coord_expire_offsets(group_coord *gc)
+/* The groups as an array (free() it): expiry may take groups out of the
+ * table while the caller walks them. */
+static group **gc_groups_snapshot(group_coord *gc, size_t *count)
 {
-	if (gc->closing)
-		return 0;
-	int64_t now = gc_now(gc);
-	int total = 0;
-	/* Collect first: expiry may take groups out of the table. */
 	size_t ng = gmap_count(gc->groups), k = 0;
 	group **gs;
 	XALLOC_ARRAY(gs, ng ? ng : 1);
@@ -428,6 +424,59 @@ int group_coord_expire_offsets(group_coord *gc)
 	gmap_iter_init(&it);
 	while (gmap_next(gc->groups, &it, NULL, NULL, &v) && k < ng)
 		gs[k++] = v;
+	*count = k;
+	return gs;
+}
+
+/* Tombstones for g's settled offsets of topic; returns how many. */
+static int gc_drop_topic(group *g, kstr topic, offsets_log_batch *recs)
+{
+	int32_t n;
+	int dropped = 0;
+	offset_entry *es = offsets_sorted(g->offs, false, &n);
+	for (int32_t i = 0; i < n; i++) {
+		offset_entry *e = &es[i];
+		if (e->pending > 0 || !kstr_eq(e->topic, topic))
+			continue;
+		offsets_log_add_commit(recs, group_name(g), e->topic, e->partition, NULL);
+		offsets_del(g->offs, e->topic, e->partition); /* see gc_expire_group */
+		dropped++;
+	}
+	free(es);
+	return dropped;
+}
+
+int group_coord_topic_deleted(group_coord *gc, kstr topic)
+{
+	if (gc->closing)
+		return 0;
+	size_t k;
+	group **gs = gc_groups_snapshot(gc, &k);
+	int total = 0;
+	for (size_t i = 0; i < k; i++) {
+		offsets_log_batch recs;
+		offsets_log_batch_init(&recs);
+		int n = gc_drop_topic(gs[i], topic, &recs);
+		if (n > 0) {
+			log_info("dropped %d offsets of deleted topic '%.*s' from group '%.*s'", n,
+				 KSTR_FMT(topic), KSTR_FMT(group_name(gs[i])));
+			gc_expire_submit(gc, gs[i], &recs);
+			total += n;
+		}
+		offsets_log_batch_release(&recs);
+	}
+	free(gs);
+	return total;
+}
+
+int group_coord_expire_offsets(group_coord *gc)
+{
+	if (gc->closing)
+		return 0;
+	int64_t now = gc_now(gc);
+	int total = 0;
+	size_t k;
+	group **gs = gc_groups_snapshot(gc, &k);
 	for (size_t i = 0; i < k; i++) {
 		group *g = gs[i];
 		offsets_log_batch recs;

@@ -81,3 +81,37 @@ def test_group_admin(broker, topic_name, ctools):
     assert not any(l.startswith("group %s " % group) for l in lines), lines
     lines = gh.rdk_admin(ctools, broker, "delete-group", group)
     assert lines == ["deleted %s error=%d GROUP_ID_NOT_FOUND" % (group, GROUP_ID_NOT_FOUND)], lines
+
+
+@pytest.mark.timeout_s(120)
+def test_deleted_topic_takes_its_offsets(broker, topic_name):
+    """Deleting a topic drops every group's committed offsets for it (Kafka's
+    onPartitionsDeleted), so a topic created again under the same name starts
+    from auto.offset.reset, not from a stale offset; a group left Empty with
+    no offsets goes away; all of it survives a restart."""
+    t, keep = topic_name, topic_name + "-keep"
+    tmhelp.ck_create_topic(broker, t, 2)
+    tmhelp.ck_create_topic(broker, keep, 1)
+    g_only, g_both = "only-" + topic_name, "both-" + topic_name
+    for g, offs in ((g_only, [TopicPartition(t, 0, 3), TopicPartition(t, 1, 4)]),
+                    (g_both, [TopicPartition(t, 0, 7), TopicPartition(keep, 0, 2)])):
+        c = tmhelp.ck_consumer(broker, group=g)
+        try:
+            c.commit(offsets=offs, asynchronous=False)
+        finally:
+            c.close()
+    assert gh.committed(broker, g_only, t, [0, 1]) == {0: 3, 1: 4}
+
+    a = tmhelp.ck_admin(broker)
+    a.delete_topics([t], operation_timeout=10)[t].result(20)
+    assert gh.committed(broker, g_both, t, [0]) == {0: None}
+    assert gh.committed(broker, g_both, keep, [0]) == {0: 2}
+    tmhelp.wait_until(lambda: g_only not in {x.id for x in a.list_groups(timeout=10)}, 10,
+                      "group with only the deleted topic's offsets removed")
+
+    tmhelp.ck_create_topic(broker, t, 2)
+    assert gh.committed(broker, g_both, t, [0]) == {0: None}
+    tmhelp.restart(broker)
+    assert gh.committed(broker, g_both, t, [0, 1]) == {0: None, 1: None}
+    assert gh.committed(broker, g_both, keep, [0]) == {0: 2}
+    assert gh.committed(broker, g_only, t, [0, 1]) == {0: None, 1: None}
