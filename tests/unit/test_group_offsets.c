@@ -524,6 +524,37 @@ TEST(commit_retention_time_bounds)
 	group_coord_free(gc);
 }
 
+/* DeleteTopics: every group loses its offsets of the topic, with
+ * tombstones that a reload honours; a group left with nothing goes. */
+TEST(topic_deleted)
+{
+	static const struct {
+		const char *group, *topic;
+		int32_t partition;
+		int64_t offset;
+	} cs[] = { { "a", "t", 0, 4 }, { "a", "t", 1, 5 }, { "a", "u", 0, 6 }, { "b", "t", 0, 7 } };
+	group_coord *gc = setup();
+	cres c;
+	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		commit(gc, &c, 8, cs[i].group, -1, NULL, NULL, cs[i].topic, cs[i].partition,
+		       cs[i].offset, NULL);
+		CHECK_EQ_INT(c.done, 1);
+	}
+	CHECK_EQ_INT(group_coord_topic_deleted(gc, kstr_c("nope")), 0);
+	CHECK_EQ_INT(group_coord_topic_deleted(gc, kstr_c("t")), 3);
+	CHECK_EQ_INT(fetch(gc, "a", "t", 0, false, NULL), -1);
+	CHECK_EQ_INT(fetch(gc, "a", "t", 1, false, NULL), -1);
+	CHECK_EQ_INT(fetch(gc, "a", "u", 0, false, NULL), 6);
+	group_desc gd;
+	CHECK_EQ_INT(group_coord_describe(gc, kstr_c("b"), &gd), -1);
+	group_coord_free(gc);
+	gc = reload();
+	CHECK_EQ_INT(fetch(gc, "a", "t", 0, false, NULL), -1);
+	CHECK_EQ_INT(fetch(gc, "a", "u", 0, false, NULL), 6);
+	CHECK_EQ_INT(fetch(gc, "b", "t", 0, false, NULL), -1);
+	group_coord_free(gc);
+}
+
 /* Random keys and values in CRC-valid batches: the decoders must reject
  * or skip them without crashing (run under ASan/UBSan). */
 TEST(replay_garbage)
@@ -578,6 +609,7 @@ int main(void)
 	RUN(admin_ops);
 	RUN(replay);
 	RUN(commit_retention_time_bounds);
+	RUN(topic_deleted);
 	RUN(replay_garbage);
 	test_host_release();
 	return testhelp_done();
