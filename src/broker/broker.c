@@ -277,6 +277,8 @@ broker *broker_new(const broker_config *cfg)
 	b->pg = purgatory_new(b->l, cfg->flush_threads);
 	if (!b->pg)
 		goto fail;
+	/* the lock file lives in the data directory until after purgatory_free */
+	purgatory_use_syncfs(b->pg, b->lock_fd, cfg->flush_syncfs_min_logs);
 	b->ts = topics_open(cfg, b->pg);
 	if (!b->ts)
 		goto fail;

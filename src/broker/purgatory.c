@@ -354,6 +354,11 @@ purgatory *purgatory_new(loop *l, int flush_threads)
 	return pg;
 }
 
+void purgatory_use_syncfs(purgatory *pg, int fs_fd, int min_logs)
+{
+	flusher_set_syncfs(pg->fl, fs_fd, min_logs);
+}
+
 /* Blocks until the running batch (if any) completes, and processes it.
  * Used where a log must not have a ticket in flight (close, shutdown);
  * it does not re-enter the loop, so no other request runs meanwhile. */

@@ -32,6 +32,9 @@ typedef void purgatory_cb(void *ud, int err);
 /* flush_threads: fsyncs of one group-commit round that run at once
  * (tidemark.flush.threads). */
 purgatory *purgatory_new(loop *l, int flush_threads);
+/* Rounds of at least min_logs dirty logs are synced with one syncfs() of
+ * the filesystem holding fs_fd (flusher_set_syncfs); fs_fd must outlive pg. */
+void purgatory_use_syncfs(purgatory *pg, int fs_fd, int min_logs);
 /* Syncs every dirty log synchronously and frees (for shutdown). */
 void purgatory_free(purgatory *pg);
 

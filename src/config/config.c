@@ -123,6 +123,9 @@ static const struct cfg_prop props[] = {
 	     "fsync __consumer_offsets before answering OffsetCommit."),
 	INT("tidemark.flush.threads", flush_threads, "4", 1, 64,
 	    "fsyncs of one group-commit round that run at once (one per file)."),
+	INT("tidemark.flush.syncfs.min.logs", flush_syncfs_min_logs, "2", 0, I32MAX,
+	    "A round with this many dirty logs is synced by one syncfs() of the "
+	    "data directory's filesystem (0: never; needs Linux 5.8+)."),
 	BOOL("log.cleaner.enable", log_cleaner_enable, "true",
 	     "Run the log cleaner (compaction of cleanup.policy=compact topics)."),
 	LONG("log.cleaner.backoff.ms", log_cleaner_backoff_ms, "15000", 0, I64MAX,

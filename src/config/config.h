@@ -51,6 +51,7 @@ typedef struct broker_config {
 	int64_t log_flush_interval_ms;    /* NEEDSWORK: unused; acks=all always syncs */
 	bool log_flush_commit_sync;       /* tidemark.commit.fsync (true): fsync before answering OffsetCommit */
 	int32_t flush_threads;            /* tidemark.flush.threads (4): parallel fsyncs per round */
+	int32_t flush_syncfs_min_logs;    /* tidemark.flush.syncfs.min.logs (2): syncfs() for big rounds */
 	bool log_cleaner_enable;          /* log.cleaner.enable (true) */
 	int64_t log_cleaner_backoff_ms;   /* log.cleaner.backoff.ms (15000) */
 	char *log_cleaner_min_cleanable_ratio; /* log.cleaner.min.cleanable.ratio (0.5), a decimal in [0, 1] */

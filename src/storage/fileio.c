@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "core/xalloc.h"
@@ -29,6 +30,11 @@ static int sys_fsync(int fd, bool data_only)
 	return data_only ? fdatasync(fd) : fsync(fd);
 }
 
+static int sys_syncfs(int fd)
+{
+	return syncfs(fd);
+}
+
 static const fileio_ops libc_ops = {
     .open = sys_open,
     .write = write,
@@ -38,6 +44,7 @@ static const fileio_ops libc_ops = {
     .ftruncate = ftruncate,
     .rename = rename,
     .unlink = unlink,
+    .syncfs = sys_syncfs,
 };
 
 static const fileio_ops *ops = &libc_ops;
@@ -192,6 +199,25 @@ int fileio_fsync(int fd, bool data_only)
 	/* No EINTR loop: fsync does not return EINTR on Linux, and retrying
 	 * a failed sync is exactly what we must not do. */
 	return ops->fsync(fd, data_only) < 0 ? -errno : 0;
+}
+
+int fileio_syncfs(int fd)
+{
+	int err = fault_check(FILEIO_SYNCFS);
+
+	if (err)
+		return err > 0 ? -err : -EIO;
+	return (ops->syncfs ? ops->syncfs(fd) : syncfs(fd)) < 0 ? -errno : 0;
+}
+
+bool fileio_syncfs_reports_errors(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 8);
 }
 
 int fileio_ftruncate(int fd, off_t len)

@@ -24,7 +24,7 @@
 #include <sys/types.h>
 
 /* The operations a test can fail. FILEIO_WRITE covers write() and pwrite(),
- * FILEIO_FSYNC covers fsync() and fdatasync(). */
+ * FILEIO_FSYNC covers fsync() and fdatasync(), FILEIO_SYNCFS syncfs(). */
 enum fileio_op {
 	FILEIO_OPEN,
 	FILEIO_WRITE,
@@ -33,6 +33,7 @@ enum fileio_op {
 	FILEIO_FTRUNCATE,
 	FILEIO_RENAME,
 	FILEIO_UNLINK,
+	FILEIO_SYNCFS,
 	FILEIO_NOPS
 };
 
@@ -53,6 +54,7 @@ typedef struct fileio_ops {
 	int (*ftruncate)(int fd, off_t len);
 	int (*rename)(const char *from, const char *to);
 	int (*unlink)(const char *path);
+	int (*syncfs)(int fd); /* NULL: the libc one */
 } fileio_ops;
 
 /* Replaces the vtable (NULL: back to the libc one). Tests only; not
@@ -89,6 +91,14 @@ int fileio_ftruncate(int fd, off_t len);
 int fileio_rename(const char *from, const char *to);
 /* unlink(2). Returns 0 or -errno (-ENOENT included; callers decide). */
 int fileio_unlink(const char *path);
+
+/* syncfs(2): writes and syncs everything of the filesystem holding fd,
+ * data and metadata of every file. Returns 0 or -errno. */
+int fileio_syncfs(int fd);
+/* True when the running kernel's syncfs() reports writeback errors (Linux
+ * 5.8 and later); before that it returned 0 even when data was lost, so it
+ * must not stand in for fdatasync(). */
+bool fileio_syncfs_reports_errors(void);
 
 /* Opens the directory path and fsync()s it, making created, renamed and
  * removed names in it durable. Returns 0 or -errno. */

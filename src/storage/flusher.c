@@ -17,6 +17,11 @@
  * flushes of one round overlap instead of queueing one behind the other
  * (64 partitions: one round ~ one fdatasync instead of 64). The worker that
  * finishes the last ticket marks the batch DONE.
+ *
+ * With flusher_set_syncfs(), the worker that picks a big enough batch up
+ * first tries one syncfs() for all of it (next stays at n meanwhile, so the
+ * others have nothing to take); only if that fails are the tickets shared
+ * out as above.
  */
 #include "storage/flusher.h"
 
@@ -26,10 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/logger.h"
 #include "core/xalloc.h"
+#include "storage/fileio.h"
 
 enum flusher_state { FL_IDLE, FL_QUEUED, FL_RUNNING, FL_DONE };
 
@@ -43,6 +50,9 @@ struct flusher {
 	int efd;
 	int next;  /* RUNNING: first ticket no worker has taken */
 	int busy;  /* RUNNING: workers running a ticket */
+	int fs_fd; /* syncfs() target, or -1 */
+	uint64_t fs_dev;
+	int fs_min; /* tickets in a batch for syncfs() */
 	/* the batch; arrays grow and are reused */
 	plog **logs;
 	plog_sync_ticket **tickets;
@@ -54,6 +64,40 @@ struct flusher {
 static bool has_work(const flusher *f)
 {
 	return f->state == FL_QUEUED || (f->state == FL_RUNNING && f->next < f->n) || f->stop;
+}
+
+/* Under mu, batch QUEUED: true when one syncfs() covers every ticket. */
+static bool batch_fits_syncfs(const flusher *f)
+{
+	if (f->fs_fd < 0 || f->n < f->fs_min)
+		return false;
+	for (int i = 0; i < f->n; i++)
+		if (plog_sync_dev(f->tickets[i]) != f->fs_dev)
+			return false;
+	return true;
+}
+
+/* Under mu (released meanwhile): syncs the whole QUEUED->RUNNING batch with
+ * one syncfs(). On success every ticket is done; on failure they are left
+ * for the per-file path. */
+static void run_syncfs(flusher *f)
+{
+	int rc;
+
+	f->next = f->n; /* nothing for the other workers to take */
+	f->busy++;
+	pthread_mutex_unlock(&f->mu);
+	rc = fileio_syncfs(f->fs_fd);
+	pthread_mutex_lock(&f->mu);
+	f->busy--;
+	if (!rc) {
+		for (int i = 0; i < f->n; i++)
+			f->rcs[i] = 0;
+		return;
+	}
+	log_warn("syncfs failed: %s; syncing the %d logs one by one", strerror(-rc), f->n);
+	f->next = 0;
+	pthread_cond_broadcast(&f->cond);
 }
 
 static void *worker(void *arg)
@@ -69,7 +113,9 @@ static void *worker(void *arg)
 			f->state = FL_RUNNING;
 			f->next = 0;
 			f->busy = 0;
-			if (f->n > 1)
+			if (batch_fits_syncfs(f))
+				run_syncfs(f);
+			else if (f->n > 1)
 				pthread_cond_broadcast(&f->cond); /* share the tickets */
 		} else if (f->state != FL_RUNNING || f->next >= f->n) {
 			break; /* stop, and nothing left to take */
@@ -122,6 +168,7 @@ flusher *flusher_new(int threads)
 		free(f);
 		return NULL;
 	}
+	f->fs_fd = -1;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	f->threads = xcalloc((size_t)threads, sizeof(*f->threads));
@@ -168,6 +215,29 @@ void flusher_free(flusher *f)
 	free(f->rcs);
 	free(f->threads);
 	free(f);
+}
+
+void flusher_set_syncfs(flusher *f, int fs_fd, int min_tickets)
+{
+	struct stat st;
+
+	if (fs_fd < 0 || min_tickets < 1)
+		return;
+	if (!fileio_syncfs_reports_errors()) {
+		log_info("this kernel's syncfs() does not report errors: "
+			 "syncing file by file");
+		return;
+	}
+	if (fstat(fs_fd, &st) < 0) {
+		log_warn("cannot stat the data directory (%s): syncing file by file",
+			 strerror(errno));
+		return;
+	}
+	pthread_mutex_lock(&f->mu);
+	f->fs_fd = fs_fd;
+	f->fs_dev = (uint64_t)st.st_dev;
+	f->fs_min = min_tickets;
+	pthread_mutex_unlock(&f->mu);
 }
 
 int flusher_fd(const flusher *f)

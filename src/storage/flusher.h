@@ -26,6 +26,15 @@ flusher *flusher_new(int threads);
 /* Joins the threads after finishing the current batch; a finished batch not
  * yet collected has its tickets ended (plog_sync_end) here. NULL ignored. */
 void flusher_free(flusher *f);
+/* Lets a batch of at least min_tickets tickets, all on the filesystem of
+ * fs_fd (plog_sync_dev), be synced by one syncfs(fs_fd) instead of a
+ * fdatasync per file: one journal commit and one cache flush for the whole
+ * round (64 dirty partitions: ~2 ms instead of ~10 on 4 threads). If
+ * syncfs fails, the batch falls back to per-file syncs, which find the logs
+ * that really failed. Does nothing when the kernel's syncfs does not report
+ * errors (fileio_syncfs_reports_errors). fs_fd stays the caller's and must
+ * outlive the flusher. Loop thread, before the first submit. */
+void flusher_set_syncfs(flusher *f, int fs_fd, int min_tickets);
 /* File descriptor that becomes readable when a batch completes. */
 int flusher_fd(const flusher *f);
 /* True while a batch is running (submit refuses then). */

@@ -56,11 +56,13 @@ struct plog_sync_ticket {
 	uint64_t gen;
 	int *fds; /* dup()ed; files first, then the directory (if any) */
 	int nfds, nfiles;
+	uint64_t dev; /* st_dev of the log's directory */
 };
 
 struct plog {
 	char *dir;
 	int dirfd;
+	uint64_t dev; /* st_dev of dir */
 	plog_config cfg;
 	segment **segs;
 	size_t nsegs, segs_cap;
@@ -275,11 +277,16 @@ static int64_t read_start_file(const plog *log)
 
 static int open_dir(plog *log)
 {
+	struct stat st;
+
 	if (mkdir(log->dir, 0755) < 0 && errno != EEXIST)
 		return fail_io(log, "mkdir", log->dir, -errno);
 	log->dirfd = fileio_open(log->dir, O_RDONLY | O_DIRECTORY, 0);
 	if (log->dirfd < 0)
 		return fail_io(log, "open", log->dir, log->dirfd);
+	if (fstat(log->dirfd, &st) < 0)
+		return fail_io(log, "stat", log->dir, -errno);
+	log->dev = (uint64_t)st.st_dev;
 	return 0;
 }
 
@@ -832,6 +839,7 @@ plog_sync_ticket *plog_sync_begin(plog *log)
 	t->log = log;
 	t->leo = log->leo;
 	t->gen = log->gen;
+	t->dev = log->dev;
 	XALLOC_ARRAY(t->fds, st_add(st_mult(log->nunsynced, 3), 2));
 	rc = ticket_fill(log, t);
 	if (rc) {
@@ -857,6 +865,11 @@ int plog_sync_run(plog_sync_ticket *t)
 			return rc;
 	}
 	return 0;
+}
+
+uint64_t plog_sync_dev(const plog_sync_ticket *t)
+{
+	return t->dev;
 }
 
 void plog_sync_end(plog *log, plog_sync_ticket *t, int rc)

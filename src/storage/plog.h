@@ -172,6 +172,10 @@ plog_sync_ticket *plog_sync_begin(plog *log);
 /* Any thread: fdatasync()s the files in the ticket (stopping at the first
  * failure). Returns 0 or -errno. Touches nothing but the ticket. */
 int plog_sync_run(plog_sync_ticket *t);
+/* Any thread: the device (st_dev) of the log's directory, where all the
+ * ticket's files are: a syncfs() of that filesystem covers the ticket as
+ * plog_sync_run() would. */
+uint64_t plog_sync_dev(const plog_sync_ticket *t);
 /* Loop: consumes (frees) the ticket; rc from plog_sync_run. On success the
  * durable offset becomes the ticket's LEO (unless the log was truncated
  * meanwhile); on failure the log is failed, never retried. The log may have

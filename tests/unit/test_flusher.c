@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
 #include <stdint.h>
@@ -218,6 +219,58 @@ TEST(fsync_failure_in_parallel_fails_one_log)
 	close_logs();
 }
 
+/* A big enough round goes out as one syncfs(): no per-file fsync runs (an
+ * armed fsync fault never fires) and every log is durable. */
+TEST(syncfs_round)
+{
+	flusher *f = flusher_new(4);
+	plog *ls[NLOGS];
+	plog_sync_ticket *ts[NLOGS];
+	int fs_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int n;
+
+	CHECK(fs_fd >= 0);
+	if (!fileio_syncfs_reports_errors()) {
+		fprintf(stderr, "  (old kernel: syncfs is never used; skipped)\n");
+		close(fs_fd);
+		flusher_free(f);
+		return;
+	}
+	flusher_set_syncfs(f, fs_fd, 2);
+	open_logs("sfs", 1 << 20);
+	for (int i = 0; i < NLOGS; i++)
+		append_some(logs[i], 2);
+	n = take_tickets(ls, ts);
+	CHECK_EQ_INT(n, NLOGS);
+	fileio_fail_after(FILEIO_FSYNC, 1, EIO);
+	CHECK_EQ_INT(flusher_submit(f, ls, ts, n), 0);
+	CHECK_EQ_INT(wait_collect(f), n);
+	fileio_reset();
+	for (int i = 0; i < NLOGS; i++) {
+		CHECK(!plog_failed(logs[i]));
+		CHECK_EQ_INT(plog_durable_offset(logs[i]), plog_end_offset(logs[i]));
+	}
+	flusher_free(f);
+	close_logs();
+	close(fs_fd);
+}
+
+/* A failed syncfs() proves nothing about any one log: the round falls back
+ * to per-file syncs, and only the log whose fsync fails is failed. */
+TEST(syncfs_failure_falls_back_per_file)
+{
+	flusher *f = flusher_new(1);
+	int fs_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	CHECK(fs_fd >= 0);
+	flusher_set_syncfs(f, fs_fd, 2);
+	fileio_fail_after(FILEIO_SYNCFS, 1, EIO);
+	CHECK_EQ_INT(failing_round(f, "sfsfail", 2), 1);
+	flusher_free(f);
+	close_logs();
+	close(fs_fd);
+}
+
 TEST(free_with_uncollected_batch)
 {
 	flusher *f = flusher_new(4);
@@ -286,6 +339,8 @@ int main(void)
 	RUN(many_rounds_with_rolls);
 	RUN(fsync_failure_fails_one_log);
 	RUN(fsync_failure_in_parallel_fails_one_log);
+	RUN(syncfs_round);
+	RUN(syncfs_failure_falls_back_per_file);
 	RUN(free_with_uncollected_batch);
 	RUN(log_closed_while_in_flight);
 	rmtree(root);

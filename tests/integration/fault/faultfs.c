@@ -9,7 +9,7 @@
  * (readlink of /proc/self/fd/N) is FAULTFS_DIR or lies under it fail as the
  * file says. It holds words, e.g. "write=ENOSPC" or "fsync=EIO write=EIO":
  *   write=ERR   write(), pwrite(), pwrite64(), writev(), pwritev() fail
- *   fsync=ERR   fsync(), fdatasync(), sync_file_range() fail
+ *   fsync=ERR   fsync(), fdatasync(), sync_file_range(), syncfs() fail
  * ERR is ENOSPC, EIO or EDQUOT. Removing the file ends the fault. Every
  * other descriptor (sockets, stderr, files elsewhere) is never touched.
  * The control file is checked on every call (one stat), so a test flips
@@ -44,7 +44,7 @@ static write_fn *real_write;
 static pwrite_fn *real_pwrite, *real_pwrite64;
 static writev_fn *real_writev;
 static pwritev_fn *real_pwritev;
-static sync_fn *real_fsync, *real_fdatasync;
+static sync_fn *real_fsync, *real_fdatasync, *real_syncfs;
 static sfr_fn *real_sync_file_range;
 
 __attribute__((constructor)) static void faultfs_init(void)
@@ -56,6 +56,7 @@ __attribute__((constructor)) static void faultfs_init(void)
 	real_pwritev = (pwritev_fn *)dlsym(RTLD_NEXT, "pwritev");
 	real_fsync = (sync_fn *)dlsym(RTLD_NEXT, "fsync");
 	real_fdatasync = (sync_fn *)dlsym(RTLD_NEXT, "fdatasync");
+	real_syncfs = (sync_fn *)dlsym(RTLD_NEXT, "syncfs");
 	real_sync_file_range = (sfr_fn *)dlsym(RTLD_NEXT, "sync_file_range");
 }
 
@@ -162,4 +163,13 @@ int sync_file_range(int fd, off64_t off, off64_t n, unsigned int flags)
 {
 	FAIL_IF(fd, "fsync");
 	return real_sync_file_range(fd, off, n, flags);
+}
+
+/* The broker syncs big rounds with syncfs() on a descriptor in the data
+ * directory; failing it makes the broker fall back to per-file syncs, which
+ * fail as the rules say. */
+int syncfs(int fd)
+{
+	FAIL_IF(fd, "fsync");
+	return real_syncfs(fd);
 }
