@@ -17,7 +17,9 @@
  *
  * When fewer than min_bytes are ready and max_wait_ms > 0, the fetch parks
  * in the purgatory until a watched partition gets new durable data or the
- * wait runs out, then reads again from scratch.
+ * wait runs out. Each wake-up first counts the ready bytes without building
+ * anything (fetch_ready), so a fetch that waits long for a large min_bytes
+ * costs no memory per wake-up; the response is built once, at the end.
  *
  * Fetch sessions (KIP-227) are not kept: we always answer SessionId 0,
  * which tells clients to keep sending full fetch requests.
@@ -38,6 +40,8 @@ typedef struct fetch_ctx {
 	kmsg_FetchRequest m;
 	int64_t deadline; /* loop_now() ms */
 	pwait *wait;
+	plog **park;      /* the partitions a parked fetch watches (built once) */
+	int npark;
 } fetch_ctx;
 
 static int32_t clamp_pos(int32_t v, int32_t dflt)
@@ -171,6 +175,55 @@ static size_t fetch_build(fetch_ctx *fc, kmsg_FetchResponse *resp, bool *error)
 	return total;
 }
 
+/* Bytes readable at one partition's fetch offset, counted up to want. */
+static size_t partition_ready(plog *log, int64_t offset, int64_t upto, size_t want)
+{
+	size_t total = 0;
+
+	for (int n = 0; n < FETCH_MAX_RANGES && total < want; n++) {
+		plog_range rg;
+
+		if (plog_read(log, offset, want - total, upto, &rg) != 0 || rg.len == 0)
+			break;
+		total += rg.len;
+		if (rg.next_offset <= offset)
+			break;
+		offset = rg.next_offset;
+	}
+	return total;
+}
+
+/* True when the fetch should be answered now: some partition has an error
+ * (fetch_build reports it), or min_bytes of records are ready. Allocates
+ * nothing. */
+static bool fetch_ready(fetch_ctx *fc)
+{
+	kmsg_FetchRequest *m = &fc->m;
+	size_t want = (size_t)m->MinBytes, total = 0;
+
+	for (int i = 0; i < m->Topics_count; i++) {
+		kmsg_FetchRequest_FetchTopic *ft = &m->Topics[i];
+		topic *t = topics_find(broker_topics(fc->b), ft->Topic);
+
+		for (int k = 0; k < ft->Partitions_count; k++) {
+			kmsg_FetchRequest_FetchPartition *fp = &ft->Partitions[k];
+			plog *log = t ? topic_partition(t, fp->Partition) : NULL;
+			int64_t upto;
+
+			if (!log || plog_failed(log) || fp->FetchOffset < plog_start_offset(log) ||
+			    fp->FetchOffset > plog_end_offset(log))
+				return true;
+			upto = plog_durable_offset(log);
+			if (m->IsolationLevel == 1 && plog_lso(log) < upto)
+				upto = plog_lso(log);
+			total += partition_ready(log, fp->FetchOffset, upto, want - total);
+			if (total >= want)
+				return true;
+		}
+	}
+	return false;
+}
+
 static void fetch_respond(fetch_ctx *fc, kmsg_FetchResponse *resp)
 {
 	kmsg_FetchResponse_encode(resp, req_body(fc->r), fc->version);
@@ -196,6 +249,11 @@ static void fetch_park(fetch_ctx *fc, int64_t wait_ms)
 	int n = 0, cap = 0;
 	plog **logs;
 
+	if (fc->park) {
+		fc->wait = purgatory_wait_data(broker_purgatory(fc->b), fc->park, fc->npark,
+					       wait_ms, on_wake, fc);
+		return;
+	}
 	for (int i = 0; i < m->Topics_count; i++)
 		cap += m->Topics[i].Partitions_count > 0 ? m->Topics[i].Partitions_count : 0;
 	logs = arena_calloc(a, (size_t)cap + 1, sizeof(*logs));
@@ -209,6 +267,8 @@ static void fetch_park(fetch_ctx *fc, int64_t wait_ms)
 				logs[n++] = log;
 		}
 	}
+	fc->park = logs;
+	fc->npark = n;
 	fc->wait = purgatory_wait_data(broker_purgatory(fc->b), logs, n, wait_ms, on_wake, fc);
 }
 
@@ -216,16 +276,14 @@ static void fetch_try(fetch_ctx *fc)
 {
 	kmsg_FetchResponse resp;
 	bool error = false;
-	size_t got;
 	int64_t left = fc->deadline - loop_now(broker_loop(fc->b));
 
-	got = fetch_build(fc, &resp, &error);
-	if (error || fc->m.MinBytes <= 0 || got >= (size_t)fc->m.MinBytes || left <= 0 ||
-	    !req_alive(fc->r)) {
-		fetch_respond(fc, &resp);
+	if (fc->m.MinBytes > 0 && left > 0 && req_alive(fc->r) && !fetch_ready(fc)) {
+		fetch_park(fc, left);
 		return;
 	}
-	fetch_park(fc, left);
+	fetch_build(fc, &resp, &error);
+	fetch_respond(fc, &resp);
 }
 
 int handle_Fetch(broker *b, req *r, slice *body)

@@ -48,6 +48,7 @@ struct pwait {
 	purgatory_cb *cb;
 	void *ud;
 	bool fired;
+	uint64_t seq; /* creation order: waiters parked by a wake-up wait for the next */
 };
 
 struct purgatory {
@@ -59,6 +60,7 @@ struct purgatory {
 	size_t ndw, dw_cap;
 	pwait **pw;
 	size_t npw, pw_cap;
+	uint64_t pw_seq; /* the next pwait's seq */
 	plog **synced; /* logs whose durable offset moved in the last batch */
 	int nsynced, synced_cap;
 	plog **inflight; /* logs of the batch the flusher runs now */
@@ -218,6 +220,7 @@ pwait *purgatory_wait_data(purgatory *pg, plog *const *logs, int n, int64_t time
 	w->n = n;
 	w->cb = cb;
 	w->ud = ud;
+	w->seq = pg->pw_seq++;
 	if (pg->npw == pg->pw_cap) {
 		pg->pw_cap = pg->pw_cap ? pg->pw_cap * 2 : 64;
 		pg->pw = xrealloc(pg->pw, st_mult(pg->pw_cap, sizeof(*pg->pw)));
@@ -245,10 +248,13 @@ static bool pwait_has(const pwait *w, const plog *log)
 	return false;
 }
 
-/* Wakes data waiters on any log in pg->synced. */
+/* Wakes data waiters on any log in pg->synced. A woken fetch that still
+ * has too few bytes parks again (purgatory_wait_data): that new waiter is
+ * left for the next sync, or this loop would wake it again and again. */
 static void run_data_waiters(purgatory *pg)
 {
 	size_t i = 0;
+	uint64_t before = pg->pw_seq;
 
 	if (!pg->nsynced)
 		return;
@@ -256,7 +262,7 @@ static void run_data_waiters(purgatory *pg)
 		pwait *w = pg->pw[i];
 		bool hit = false;
 
-		for (int k = 0; k < pg->nsynced && !hit; k++)
+		for (int k = 0; k < pg->nsynced && !hit && w->seq < before; k++)
 			hit = pwait_has(w, pg->synced[k]);
 		if (!hit) {
 			i++;
@@ -478,6 +484,7 @@ void purgatory_log_failed(purgatory *pg, plog *log)
 void purgatory_forget(purgatory *pg, plog *log)
 {
 	size_t i = 0;
+	uint64_t before;
 	int k = 0;
 
 	for (int j = 0; j < pg->ndirty; j++)
@@ -505,8 +512,9 @@ void purgatory_forget(purgatory *pg, plog *log)
 			pg->failed[k++] = pg->failed[j];
 	pg->nfailed = k;
 	fail_durable_waiters(pg, log);
+	before = pg->pw_seq; /* not the waiters a wake-up parks anew */
 	while (i < pg->npw) {
-		if (pwait_has(pg->pw[i], log))
+		if (pg->pw[i]->seq < before && pwait_has(pg->pw[i], log))
 			fire_pwait(pg, pg->pw[i]);
 		else
 			i++;
