@@ -6,15 +6,22 @@
  *   -1 LATEST: the high watermark (our durable offset), or the last stable
  *      offset for read_committed (v2+);
  *   -2 EARLIEST (and -4 EARLIEST_LOCAL: no tiered storage here): log start;
- *   -3 MAX_TIMESTAMP (v7+): the batch holding the largest timestamp;
- *   T >= 0: the first batch whose max timestamp is >= T, below the high
- *      watermark; none: offset -1, timestamp -1, error NONE.
+ *   -3 MAX_TIMESTAMP (v7+): the first record holding the largest timestamp
+ *      at or after the log start (Kafka 3.8+, KAFKA-16310);
+ *   T >= 0: the first record at or after the log start whose timestamp is
+ *      >= T.
+ * -3 and T answer only offsets below the high watermark (the LSO for
+ * read_committed); none: offset -1, timestamp -1, error NONE. Nothing is
+ * ever answered below the log start, even while DeleteRecords leaves the
+ * records below it in the first segment.
  * v0 answers an array of "old style" offsets instead; Burrow and kafkajs
  * still send it. We give the one offset the lookup finds.
+ * From v1 on, every entry of a partition listed twice gets INVALID_REQUEST.
  *
- * By time, the time index finds the batch; the answer is the first RECORD
- * of it with a timestamp >= T (Kafka's LogSegment.findOffsetByTimestamp),
- * so the batch is read and its records walked, decompressed if needed.
+ * For -3 and T, the storage finds the batch (time index, batch headers);
+ * the answer is a RECORD of it (Kafka's LogSegment.findOffsetByTimestamp,
+ * RecordBatch.offsetOfMaxTimestamp), so the batch is read and its records
+ * walked, decompressed if needed.
  */
 #include "broker/handlers.h"
 #include "broker/topics.h"
@@ -26,9 +33,11 @@
 #include "storage/cleaner.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define LOOKUP_MAX_BATCH (64u << 20) /* largest batch read for a lookup */
+#define LOOKUP_MAX_WALKS 8 /* batches walked per lookup (see walks_exhausted) */
 
 #define TS_LATEST (-1)
 #define TS_EARLIEST (-2)
@@ -37,10 +46,15 @@
 #define TS_LATEST_TIERED (-5)
 
 /*
- * Refines a batch found by time to the first record in it with a timestamp
- * >= when. On any trouble keeps the batch answer (logged).
+ * Reads the batch holding offset at (below upto) and walks its records from
+ * at on, decompressing if needed: *offset and *ts get the first record
+ * whose timestamp is >= stop or, when none is, the first record with the
+ * largest timestamp (-1/-1 when no record is at or after at); *next gets
+ * the offset after the batch. Returns 0, or -1 when the batch cannot be
+ * read or parsed (logged).
  */
-static void refine_by_record(plog *log, int64_t upto, int64_t when, int64_t *offset, int64_t *ts)
+static int walk_batch(plog *log, int64_t upto, int64_t at, int64_t stop, int64_t *offset,
+		      int64_t *ts, int64_t *next)
 {
 	plog_range rg;
 	uint8_t hdr[RB_HEADER_SIZE], *batch = NULL;
@@ -49,52 +63,135 @@ static void refine_by_record(plog *log, int64_t upto, int64_t when, int64_t *off
 	size_t total;
 	riter it;
 	riter_record r;
-	int rc;
+	int rc = -1;
 
+	*offset = -1;
+	*ts = -1;
+	*next = at + 1;
 	buf_init(&out, LOOKUP_MAX_BATCH);
-	if (plog_read(log, *offset, 1, upto, &rg) != 0 || rg.len < RB_HEADER_SIZE ||
+	if (plog_read(log, at, 1, upto, &rg) != 0 || rg.len < RB_HEADER_SIZE ||
 	    pread(rg.fd, hdr, sizeof(hdr), rg.pos) != (ssize_t)sizeof(hdr) ||
 	    rb_parse_header(hdr, rg.len, &h) != RB_OK)
-		goto keep;
-	if (h.attributes & RB_ATTR_LOG_APPEND_TIME)
-		goto keep; /* every record has the batch's time: the first one answers */
+		goto out;
 	total = rb_total_size(&h);
 	if (total > LOOKUP_MAX_BATCH)
-		goto keep;
+		goto out;
 	batch = xmalloc(total);
-	if (pread(rg.fd, batch, total, rg.pos) != (ssize_t)total || rb_check(batch, total, &h) != RB_OK)
-		goto bad;
-	if (cleaner_records_open(&it, batch, &h, &out) != 0)
-		goto bad;
+	if (pread(rg.fd, batch, total, rg.pos) != (ssize_t)total || rb_check(batch, total, &h) != RB_OK ||
+	    cleaner_records_open(&it, batch, &h, &out) != 0)
+		goto out;
+	*next = h.base_offset + h.last_offset_delta + 1;
 	while ((rc = riter_next(&it, &r)) == 1) {
-		if (r.timestamp >= when) {
+		if (r.offset < at)
+			continue; /* below the log start (or the search's start) */
+		if (*offset < 0 || r.timestamp > *ts) {
 			*offset = r.offset;
 			*ts = r.timestamp;
-			break;
 		}
+		if (r.timestamp >= stop)
+			break;
 	}
-	if (rc < 0)
-		goto bad;
-	goto keep;
-bad:
-	log_warn("cannot read the batch at offset %lld of '%s' for a lookup by time: "
-		 "answering with the batch's first offset", (long long)*offset, plog_dir(log));
-keep:
+	rc = rc < 0 ? -1 : 0;
+out:
+	if (rc)
+		log_warn("cannot read the batch at offset %lld of '%s' for a lookup by time: "
+			 "answering with the batch's first offset", (long long)at, plog_dir(log));
 	free(batch);
 	buf_release(&out);
+	return rc;
 }
 
-/* Looks one partition up; fills *offset and *ts or returns an error. */
+/* Whether a lookup has walked as many batches as it may (logged). On valid
+ * data it walks two at most: the one straddling the log start, then the
+ * next one the headers point at. */
+static bool walks_exhausted(plog *log, int walks)
+{
+	if (walks < LOOKUP_MAX_WALKS)
+		return false;
+	log_warn("batch headers of '%s' claim timestamps their records do not have: "
+		 "answering a lookup by time with a batch's first offset", plog_dir(log));
+	return true;
+}
+
+/*
+ * T >= 0: the first record at or after the log start whose timestamp is
+ * >= when (Kafka's LogSegment.findOffsetByTimestamp from logStartOffset).
+ * The time index finds the batch and its records are walked. A batch
+ * straddling the log start may owe its max timestamp to a record below the
+ * start: then the search goes on past it. A batch that cannot be read, or
+ * too many headers claiming times no record has (the producer sets them),
+ * leave the batch's offset as the answer. Returns 0 or -1 (storage error).
+ */
+static int by_time(plog *log, int64_t when, int64_t upto, int64_t *offset, int64_t *ts)
+{
+	int64_t from = plog_start_offset(log), bo, bts, next;
+
+	for (int walks = 0;; walks++) {
+		if (plog_offset_for_time_from(log, when, from, &bo, &bts) != 0)
+			return -1;
+		if (bo < 0 || bo >= upto || walks_exhausted(log, walks) ||
+		    walk_batch(log, upto, bo, when, offset, ts, &next) != 0)
+			break;
+		if (*ts >= when)
+			return 0;
+		from = next;
+	}
+	*offset = bo;
+	*ts = bts;
+	return 0;
+}
+
+/*
+ * -3 MAX_TIMESTAMP (v7+): the first record at or after the log start with
+ * the largest timestamp (Kafka 3.8+, KAFKA-16310; older brokers gave the
+ * batch's last offset). The batch headers find the batch and its records
+ * are walked. When the maximum of a batch straddling the log start belongs
+ * to a record below it, the best record from the start on competes with
+ * the batches after it (ties go to the earlier offset). Fallbacks as in
+ * by_time. Returns 0 or -1 (storage error).
+ */
+static int max_time(plog *log, int64_t upto, int64_t *offset, int64_t *ts)
+{
+	int64_t from = plog_start_offset(log), bo, bts, ro, rts, next;
+
+	*offset = -1;
+	*ts = -1;
+	for (int walks = 0;; walks++) {
+		if (plog_max_timestamp(log, from, &bo, &bts) != 0)
+			return -1;
+		if (bo < 0 || bts <= *ts)
+			return 0; /* nothing after from beats the best so far */
+		if (bo >= upto || walks_exhausted(log, walks) ||
+		    walk_batch(log, upto, bo, bts, &ro, &rts, &next) != 0)
+			break;
+		if (rts > *ts) {
+			*offset = ro;
+			*ts = rts;
+		}
+		if (rts >= bts)
+			return 0;
+		from = next;
+	}
+	*offset = bo;
+	*ts = bts;
+	return 0;
+}
+
+/* Looks one partition up; fills *offset and *ts or returns an error. Only
+ * offsets below the HWM (read_committed: the LSO) are answered, as Kafka's
+ * Partition.fetchOffsetForTimestamp filters them; none is below the log
+ * start. */
 static enum kerr lookup(plog *log, int64_t when, bool read_committed, int16_t version,
 			int64_t *offset, int64_t *ts)
 {
 	int64_t hwm = plog_durable_offset(log);
-	int64_t lso = plog_lso(log) < hwm ? plog_lso(log) : hwm;
+	int64_t upto = read_committed && plog_lso(log) < hwm ? plog_lso(log) : hwm;
+	int rc;
 
 	*ts = -1;
 	switch (when) {
 	case TS_LATEST:
-		*offset = read_committed ? lso : hwm;
+		*offset = upto;
 		return KERR_NONE;
 	case TS_EARLIEST:
 	case TS_EARLIEST_LOCAL:
@@ -106,37 +203,88 @@ static enum kerr lookup(plog *log, int64_t when, bool read_committed, int16_t ve
 	case TS_MAX:
 		if (version < 7)
 			return KERR_UNSUPPORTED_VERSION;
-		plog_max_timestamp(log, offset, ts);
-		return KERR_NONE;
+		rc = max_time(log, upto, offset, ts);
+		break;
 	default:
+		if (when < 0)
+			return KERR_INVALID_REQUEST;
+		rc = by_time(log, when, upto, offset, ts);
 		break;
 	}
-	if (when < 0)
-		return KERR_INVALID_REQUEST;
-	if (plog_offset_for_time(log, when, offset, ts) != 0)
+	if (rc != 0)
 		return KERR_KAFKA_STORAGE_ERROR;
-	if (*offset >= 0 && *offset < (read_committed ? lso : hwm))
-		refine_by_record(log, read_committed ? lso : hwm, when, offset, ts);
-	if (*offset >= (read_committed ? lso : hwm)) {
+	if (*offset >= upto) {
 		*offset = -1;
 		*ts = -1;
 	}
 	return KERR_NONE;
 }
 
-static void answer_partition(broker *b, arena *a, topic *t, int16_t version, bool read_committed,
+/* One (topic, partition) entry of a request, for finding duplicates. */
+typedef struct entry_key {
+	kstr name;
+	int32_t partition;
+	bool *dup;
+} entry_key;
+
+static int entry_key_cmp(const void *x, const void *y)
+{
+	const entry_key *k1 = x, *k2 = y;
+
+	if (k1->partition != k2->partition)
+		return k1->partition < k2->partition ? -1 : 1;
+	if (k1->name.len != k2->name.len)
+		return k1->name.len < k2->name.len ? -1 : 1;
+	return k1->name.len > 0 ? memcmp(k1->name.p, k2->name.p, (size_t)k1->name.len) : 0;
+}
+
+/*
+ * dup[i][k]: whether the request lists the partition of entry k of topic i
+ * more than once, over the whole request (a topic may come twice): Kafka's
+ * ListOffsetsRequest.duplicatePartitions, whose entries KafkaApis answers
+ * INVALID_REQUEST from v1 on. From the arena; O(n log n), n bounded by the
+ * request size (the decoder checked every count against the bytes left).
+ */
+static bool **mark_duplicates(arena *a, const kmsg_ListOffsetsRequest *m, int nt)
+{
+	bool **dup = arena_calloc(a, (size_t)nt + 1, sizeof(*dup));
+	size_t n = 0, at = 0;
+	entry_key *keys;
+
+	for (int i = 0; i < nt; i++)
+		n += m->Topics[i].Partitions_count > 0 ? (size_t)m->Topics[i].Partitions_count : 0;
+	keys = arena_calloc(a, n + 1, sizeof(*keys));
+	for (int i = 0; i < nt; i++) {
+		const kmsg_ListOffsetsRequest_ListOffsetsTopic *rt = &m->Topics[i];
+		int np = rt->Partitions_count > 0 ? rt->Partitions_count : 0;
+
+		dup[i] = arena_calloc(a, (size_t)np + 1, sizeof(**dup));
+		for (int k = 0; k < np; k++)
+			keys[at++] = (entry_key){rt->Name, rt->Partitions[k].PartitionIndex, &dup[i][k]};
+	}
+	qsort(keys, n, sizeof(*keys), entry_key_cmp);
+	for (size_t j = 1; j < n; j++)
+		if (entry_key_cmp(&keys[j - 1], &keys[j]) == 0)
+			*keys[j - 1].dup = *keys[j].dup = true;
+	return dup;
+}
+
+static void answer_partition(arena *a, topic *t, int16_t version, bool read_committed, bool dup,
 			     const kmsg_ListOffsetsRequest_ListOffsetsPartition *p,
 			     kmsg_ListOffsetsResponse_ListOffsetsPartitionResponse *pr)
 {
 	plog *log = t ? topic_partition(t, p->PartitionIndex) : NULL;
 	int64_t offset = -1, ts = -1;
 
-	(void)b;
 	kmsg_ListOffsetsResponse_ListOffsetsPartitionResponse_init(pr);
 	pr->PartitionIndex = p->PartitionIndex;
 	pr->Timestamp = -1;
 	pr->Offset = -1;
 	pr->LeaderEpoch = -1;
+	if (dup) {
+		pr->ErrorCode = KERR_INVALID_REQUEST;
+		return;
+	}
 	if (!log) {
 		pr->ErrorCode = KERR_UNKNOWN_TOPIC_OR_PARTITION;
 		return;
@@ -166,7 +314,7 @@ int handle_ListOffsets(broker *b, req *r, slice *body)
 	int16_t version = req_hdr(r)->api_version;
 	kmsg_ListOffsetsRequest m;
 	kmsg_ListOffsetsResponse resp;
-	bool read_committed;
+	bool read_committed, **dup;
 
 	kmsg_ListOffsetsRequest_init(&m);
 	if (kmsg_ListOffsetsRequest_decode(&m, body, version, a) < 0)
@@ -175,6 +323,8 @@ int handle_ListOffsets(broker *b, req *r, slice *body)
 	kmsg_ListOffsetsResponse_init(&resp);
 	resp.Topics_count = m.Topics_count > 0 ? m.Topics_count : 0;
 	resp.Topics = arena_calloc(a, (size_t)resp.Topics_count, sizeof(*resp.Topics));
+	/* from v1 on, as Kafka: its v0 path has no such check */
+	dup = version >= 1 ? mark_duplicates(a, &m, resp.Topics_count) : NULL;
 	for (int i = 0; i < resp.Topics_count; i++) {
 		kmsg_ListOffsetsRequest_ListOffsetsTopic *rt = &m.Topics[i];
 		kmsg_ListOffsetsResponse_ListOffsetsTopicResponse *tr = &resp.Topics[i];
@@ -185,8 +335,8 @@ int handle_ListOffsets(broker *b, req *r, slice *body)
 		tr->Partitions_count = np;
 		tr->Partitions = arena_calloc(a, (size_t)np, sizeof(*tr->Partitions));
 		for (int k = 0; k < np; k++)
-			answer_partition(b, a, t, version, read_committed, &rt->Partitions[k],
-					 &tr->Partitions[k]);
+			answer_partition(a, t, version, read_committed, dup && dup[i][k],
+					 &rt->Partitions[k], &tr->Partitions[k]);
 	}
 	kmsg_ListOffsetsResponse_encode(&resp, req_body(r), version);
 	req_respond(r);

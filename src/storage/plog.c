@@ -635,57 +635,105 @@ int plog_read(plog *log, int64_t offset, size_t max_bytes, int64_t upto, plog_ra
 
 int plog_offset_for_time(plog *log, int64_t ts, int64_t *offset_out, int64_t *ts_out)
 {
+	return plog_offset_for_time_from(log, ts, log->start, offset_out, ts_out);
+}
+
+int plog_offset_for_time_from(plog *log, int64_t ts, int64_t from, int64_t *offset_out,
+			      int64_t *ts_out)
+{
 	seg_cursor cur;
 
 	seg_cursor_init(&cur);
 	*offset_out = -1;
 	*ts_out = -1;
+	if (from < log->start)
+		from = log->start;
 	for (size_t i = 0; i < log->nsegs; i++) {
 		segment *seg = log->segs[i];
 		int64_t mts, mo;
 		int rc;
 
 		segment_max_timestamp(seg, &mts, &mo);
-		if (mts < ts || segment_next_offset(seg) <= log->start)
+		if (mts < ts || segment_next_offset(seg) <= from)
 			continue;
-		rc = segment_find_time(seg, &cur, ts, log->start, offset_out, ts_out);
+		rc = segment_find_time(seg, &cur, ts, from, offset_out, ts_out);
 		if (rc == SEG_BADINDEX) {
 			rc = reindex(log, i);
 			if (!rc)
-				rc = segment_find_time(seg, &cur, ts, log->start, offset_out,
-						       ts_out);
+				rc = segment_find_time(seg, &cur, ts, from, offset_out, ts_out);
 		}
 		if (!rc)
 			return 0;
 		*offset_out = -1;
 		*ts_out = -1;
 		if (rc == SEG_END)
-			continue; /* only batches below the start had it */
+			continue; /* only batches below `from` had it */
 		return rc == PLOG_EIO ? rc : read_failed(log, seg, rc);
 	}
 	return 0;
 }
 
-void plog_max_timestamp(plog *log, int64_t *offset_out, int64_t *ts_out)
+/* The largest batch maxTimestamp among the batches of segs[i] holding
+ * offsets >= from, and the base offset (at least from) of the first batch
+ * with it; -1/-1 if none. Walks the headers from the batch holding from:
+ * the segment's own maximum may lie in a batch below it. */
+static int max_timestamp_walk(plog *log, size_t i, int64_t from, int64_t *ts, int64_t *offset)
+{
+	segment *seg = log->segs[i];
+	seg_cursor cur;
+	int64_t pos;
+	rb_header h;
+	int rc;
+
+	seg_cursor_init(&cur);
+	*ts = -1;
+	*offset = -1;
+	rc = find_in(log, &cur, i, from, &pos, &h);
+	while (!rc) {
+		if (h.max_timestamp > *ts) {
+			*ts = h.max_timestamp;
+			*offset = h.base_offset > from ? h.base_offset : from;
+		}
+		pos += (int64_t)rb_total_size(&h);
+		if (pos >= segment_size(seg))
+			return 0;
+		rc = segment_header_at(seg, &cur, pos, &h);
+	}
+	if (rc == SEG_END)
+		return 0;
+	return rc == PLOG_EIO ? rc : read_failed(log, seg, rc);
+}
+
+int plog_max_timestamp(plog *log, int64_t from, int64_t *offset_out, int64_t *ts_out)
 {
 	int64_t best = -1, best_off = -1;
 
+	*offset_out = -1;
+	*ts_out = -1;
+	if (from < log->start)
+		from = log->start;
 	for (size_t i = 0; i < log->nsegs; i++) {
 		int64_t mts, mo;
 
+		if (segment_next_offset(log->segs[i]) <= from)
+			continue;
 		segment_max_timestamp(log->segs[i], &mts, &mo);
-		if (mts > best && segment_next_offset(log->segs[i]) > log->start) {
+		if (mts > best && mo < from) {
+			int rc = max_timestamp_walk(log, i, from, &mts, &mo);
+
+			if (rc)
+				return rc;
+		}
+		if (mts > best) {
 			best = mts;
 			best_off = mo;
 		}
 	}
-	if (best < 0) {
-		*offset_out = -1;
-		*ts_out = -1;
-		return;
+	if (best >= 0) {
+		*offset_out = best_off;
+		*ts_out = best;
 	}
-	*offset_out = best_off > log->start ? best_off : log->start;
-	*ts_out = best;
+	return 0;
 }
 
 /* ---- truncation and retention ---------------------------------------- */

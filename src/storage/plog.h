@@ -130,20 +130,36 @@ typedef struct plog_range {
 int plog_read(plog *log, int64_t offset, size_t max_bytes, int64_t upto, plog_range *r);
 
 /*
- * Finds the first offset whose batch's max timestamp is >= ts (ListOffsets by
- * time, using the time index). Sets *offset_out and *ts_out (the batch's max
- * timestamp), or -1 and -1 if no record is that recent. Returns 0 or PLOG_EIO.
- * The offset is the batch's base offset (never below the start offset):
- * Kafka answers with the first record whose own timestamp is >= ts, which
- * may lie further into the batch; a consumer seeking there sees a few older
- * records of the same batch, nothing is skipped. The caller compares the
- * answer with the HWM/LSO (ListOffsets returns -1 at or past it).
+ * Finds the first batch holding offsets >= the start offset whose max
+ * timestamp is >= ts (ListOffsets by time, using the time index). Sets
+ * *offset_out (the batch's base offset, or the start offset when the batch
+ * straddles it: never below the start) and *ts_out (the batch's max
+ * timestamp), or -1 and -1 if no batch is that recent. Returns 0 or PLOG_EIO.
+ * Kafka answers with the first RECORD at or after the log start whose own
+ * timestamp is >= ts, which may lie further into the batch, or past it
+ * when the batch's max timestamp belongs to a record below the start: the
+ * caller walks the records (ListOffsets does) and, when none qualifies,
+ * searches again with plog_offset_for_time_from() past the batch. The
+ * caller compares the answer with the HWM/LSO (ListOffsets returns -1 at or
+ * past it).
  */
 int plog_offset_for_time(plog *log, int64_t ts, int64_t *offset_out, int64_t *ts_out);
-/* Offset and timestamp of the record with the largest timestamp (-1/-1 if
- * empty). The offset is the base offset of the first batch holding that
- * max timestamp (see plog_offset_for_time). */
-void plog_max_timestamp(plog *log, int64_t *offset_out, int64_t *ts_out);
+/* The same, among the batches holding offsets >= from (raised to the start
+ * offset); the offset is at least from. */
+int plog_offset_for_time_from(plog *log, int64_t ts, int64_t from, int64_t *offset_out,
+			      int64_t *ts_out);
+/*
+ * The largest batch max timestamp among the batches holding offsets >= from
+ * (raised to the start offset), in *ts_out, and in *offset_out the base
+ * offset of the first batch with it, or from when that batch straddles
+ * from; -1/-1 if no batch there has a timestamp. Batch granularity, like
+ * plog_offset_for_time: the record holding the maximum may lie further
+ * into the batch, and in a batch straddling from the maximum may belong to
+ * a record below from (ListOffsets walks the records). Walks the batch
+ * headers of the segment holding from when its maximum lies below from.
+ * Returns 0 or PLOG_EIO.
+ */
+int plog_max_timestamp(plog *log, int64_t from, int64_t *offset_out, int64_t *ts_out);
 
 /* Drops every batch at or after offset (LEO becomes offset, rounded back to
  * a batch start). For recovery and future transaction aborts. Blocks for an

@@ -265,7 +265,7 @@ TEST(offset_for_time)
 	copies_reset();
 	test_dir(dir, sizeof(dir), "time");
 	CHECK_EQ_INT(plog_open(&log, dir, &c, -1), 0);
-	plog_max_timestamp(log, &mo, &mts);
+	CHECK_EQ_INT(plog_max_timestamp(log, 0, &mo, &mts), 0);
 	CHECK_EQ_INT(mo, -1);
 	CHECK_EQ_INT(mts, -1);
 	/* timestamps mostly rising, with jitter (not monotonic) */
@@ -287,7 +287,7 @@ TEST(offset_for_time)
 				CHECK_EQ_INT(ts, copies[k].max_ts);
 			}
 		}
-		plog_max_timestamp(log, &mo, &mts);
+		CHECK_EQ_INT(plog_max_timestamp(log, 0, &mo, &mts), 0);
 		{
 			int best = 0;
 
@@ -301,6 +301,110 @@ TEST(offset_for_time)
 		plog_close(log);
 		CHECK_EQ_INT(plog_open(&log, dir, &c, copies[ncopies - 1].last + 1), 0);
 	}
+	plog_close(log);
+}
+
+/*
+ * Brute force over the batches holding offsets >= from: for ts >= 0 the
+ * first with max_ts >= ts, for ts < 0 the first with the largest max_ts.
+ * *off: its base, at least from; -1/-1 if none.
+ */
+static void expect_from(int64_t ts, int64_t from, int64_t *off, int64_t *mts)
+{
+	int k = -1;
+
+	for (int i = 0; i < ncopies; i++) {
+		if (copies[i].last < from)
+			continue;
+		if (ts >= 0 && copies[i].max_ts >= ts) {
+			k = i;
+			break;
+		}
+		if (ts < 0 && (k < 0 || copies[i].max_ts > copies[k].max_ts))
+			k = i;
+	}
+	*off = k < 0 ? -1 : copies[k].base > from ? copies[k].base : from;
+	*mts = k < 0 ? -1 : copies[k].max_ts;
+}
+
+/* Time lookups and the max timestamp from offset from (and from the start
+ * offset) against expect_from. */
+static void check_lookups_from(plog *log, int64_t from)
+{
+	int64_t off, ts, eoff, ets, start = plog_start_offset(log);
+
+	for (int64_t t = 9900; t < 11600; t += 11) {
+		expect_from(t, from > start ? from : start, &eoff, &ets);
+		CHECK_EQ_INT(plog_offset_for_time_from(log, t, from, &off, &ts), 0);
+		CHECK_EQ_INT(off, eoff);
+		CHECK_EQ_INT(ts, ets);
+		expect_from(t, start, &eoff, &ets);
+		CHECK_EQ_INT(plog_offset_for_time(log, t, &off, &ts), 0);
+		CHECK_EQ_INT(off, eoff);
+		CHECK_EQ_INT(ts, ets);
+	}
+	expect_from(-1, from > start ? from : start, &eoff, &ets);
+	CHECK_EQ_INT(plog_max_timestamp(log, from, &off, &ts), 0);
+	CHECK_EQ_INT(off, eoff);
+	CHECK_EQ_INT(ts, ets);
+}
+
+/* DeleteRecords leaves records below the start offset in the first
+ * segment; retention deletes whole segments: no lookup answers below the
+ * start, and the max timestamp only counts batches holding offsets at or
+ * after it (or after from). */
+TEST(time_lookups_from_start)
+{
+	char dir[128];
+	plog_config c = cfg_of(3000, 150);
+	plog *log;
+	int64_t starts[3], leo;
+	plog_range r;
+	int nseg;
+	unsigned seed = 11;
+
+	copies_reset();
+	test_dir(dir, sizeof(dir), "timefrom");
+	CHECK_EQ_INT(plog_open(&log, dir, &c, -1), 0);
+	for (int i = 0; i < 150; i++) {
+		/* batch 5 holds the largest timestamp of the log; 40 the next */
+		int64_t ts = i == 5 ? 11500 : i == 40 ? 11400 : 10000 + i * 10;
+
+		seed = seed * 1103515245u + 12345u;
+		ts -= (int64_t)(seed >> 16) % 60;
+		CHECK_EQ_INT(append(log, 3, 30, ts), 0);
+	}
+	CHECK(copy_for(copies[5].base) == 5 && copies[5].last > copies[5].base);
+	for (int i = 0; i < ncopies; i += 1 + i % 7) {
+		check_lookups_from(log, copies[i].base);
+		check_lookups_from(log, copies[i].base + 1);
+		check_lookups_from(log, copies[i].last + 1);
+	}
+	check_lookups_from(log, plog_end_offset(log));
+	/* DeleteRecords inside batch 5 (the batch straddles the start), past
+	 * it, then to a later segment's base (retention: segments go) */
+	starts[0] = copies[5].base + 1;
+	starts[1] = copies[5].last + 1;
+	leo = plog_end_offset(log);
+	CHECK_EQ_INT(plog_read(log, copies[60].base, 1 << 20, leo, &r), 0);
+	starts[2] = r.next_offset; /* a read stops at the end of a segment */
+	CHECK(starts[2] > copies[60].base && starts[2] < leo);
+	for (int k = 0; k < 3; k++) {
+		nseg = plog_segment_count(log);
+		CHECK_EQ_INT(plog_advance_start(log, starts[k]), 0);
+		if (k == 2)
+			CHECK(plog_segment_count(log) < nseg);
+		for (int round = 0; round < 2; round++) {
+			check_lookups_from(log, 0);
+			check_lookups_from(log, starts[k] + 1);
+			check_lookups_from(log, copies[70].base + 2);
+			/* the same after a reopen that trusts the old segments */
+			plog_close(log);
+			CHECK_EQ_INT(plog_open(&log, dir, &c, leo), 0);
+			CHECK_EQ_INT(plog_start_offset(log), starts[k]);
+		}
+	}
+	CHECK(!plog_failed(log));
 	plog_close(log);
 }
 
@@ -655,6 +759,7 @@ int main(void)
 	RUN(round_trip_segments);
 	RUN(sequential_ranges);
 	RUN(offset_for_time);
+	RUN(time_lookups_from_start);
 	RUN(reopen_identical);
 	RUN(roll_by_time);
 	RUN(bad_batches);
