@@ -8,6 +8,12 @@
  * settings are checked against a one-broker cluster: replication factor 1
  * (or -1, the default) and assignments naming only our node.
  *
+ * A topic named twice in one CreateTopics, CreatePartitions or DeleteTopics
+ * gets ONE result, INVALID_REQUEST "Duplicate topic name." (or, for
+ * DeleteTopics v6 by id, "Duplicate topic id."), and the other entries are
+ * carried out, as Kafka's ControllerApis does; librdkafka fails the whole
+ * batch when a topic comes back twice.
+ *
  * Config sources follow Kafka's DescribeConfigsResponse.ConfigSource:
  * 1 DYNAMIC_TOPIC_CONFIG (a topic override), 4 STATIC_BROKER_CONFIG (a
  * broker property that differs from Kafka's default; we cannot tell
@@ -22,13 +28,17 @@
 #include "broker/handlers.h"
 #include "broker/hutil.h"
 #include "broker/topics.h"
+#include "broker/topics_config.h"
 #include "core/logger.h"
 #include "group/group_coord.h"
 #include "proto/gen/messages.h"
 
 enum { SRC_TOPIC = 1, SRC_STATIC_BROKER = 4, SRC_DEFAULT = 5 };
 enum { RES_TOPIC = 2, RES_BROKER = 4 };
-enum { CT_BOOLEAN = 1, CT_STRING = 2, CT_INT = 3, CT_LONG = 5, CT_LIST = 7 };
+
+/* ControllerApis' answer to a name (or id) given twice in one request. */
+#define DUP_NAME "Duplicate topic name."
+#define DUP_ID "Duplicate topic id."
 
 /* printf into the request arena, as a kstr for a response field. */
 __attribute__((format(printf, 2, 3))) static kstr msgf(arena *a, const char *fmt, ...)
@@ -117,9 +127,9 @@ static enum kerr check_placement(arena *a, const ct_topic *ct, int32_t node, int
 static void result_configs(arena *a, topics *ts, topic *t, const ct_topic *ct, const kstr *names,
 			   const kstr *values, ct_result *res)
 {
-	res->Configs = arena_calloc(a, TOPICS_NCONFIGS, sizeof(*res->Configs));
-	res->Configs_count = TOPICS_NCONFIGS;
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+	res->Configs = arena_calloc(a, TC_NCONFIGS, sizeof(*res->Configs));
+	res->Configs_count = TC_NCONFIGS;
+	for (int i = 0; i < TC_NCONFIGS; i++) {
 		kmsg_CreateTopicsResponse_CreatableTopicConfigs *c = &res->Configs[i];
 		topic_config_info info;
 
@@ -147,13 +157,14 @@ static void create_one(broker *b, arena *a, const ct_topic *ct, bool dup, bool v
 	const char *why = NULL;
 	topic *t = NULL;
 	enum kerr err;
+	int unknown;
 
 	kmsg_CreateTopicsResponse_CreatableTopicResult_init(res);
 	res->Name = ct->Name;
 	res->ErrorMessage = KSTR_NULL;
 	if (dup) {
 		res->ErrorCode = KERR_INVALID_REQUEST;
-		res->ErrorMessage = kstr_c("Duplicate topic name in the request.");
+		res->ErrorMessage = kstr_c(DUP_NAME);
 		return;
 	}
 	err = check_placement(a, ct, broker_cfg(b)->node_id, &nparts, &res->ErrorMessage);
@@ -169,6 +180,9 @@ static void create_one(broker *b, arena *a, const ct_topic *ct, bool dup, bool v
 	res->ErrorCode = (int16_t)err;
 	if (err == KERR_TOPIC_ALREADY_EXISTS)
 		res->ErrorMessage = msgf(a, "Topic '%.*s' already exists.", KSTR_FMT(ct->Name));
+	else if (err == KERR_INVALID_CONFIG && (unknown = tc_first_unknown(names, nc)) >= 0)
+		res->ErrorMessage = msgf(a, "Unknown topic config name: %.*s",
+					 KSTR_FMT(names[unknown]));
 	else if (err != KERR_NONE)
 		res->ErrorMessage = why ? kstr_c(why) : KSTR_NULL;
 	if (err != KERR_NONE)
@@ -188,8 +202,8 @@ int handle_CreateTopics(broker *b, req *r, slice *body)
 	kmsg_CreateTopicsRequest m;
 	kmsg_CreateTopicsResponse resp;
 	kstr *names;
-	bool *dup;
-	int n;
+	uint8_t *cls;
+	int n, nres;
 
 	kmsg_CreateTopicsRequest_init(&m);
 	if (kmsg_CreateTopicsRequest_decode(&m, body, version, a) < 0)
@@ -198,13 +212,14 @@ int handle_CreateTopics(broker *b, req *r, slice *body)
 	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
 	for (int i = 0; i < n; i++)
 		names[i] = m.Topics[i].Name;
-	dup = hutil_mark_duplicates(a, NULL, names, n);
+	cls = hutil_classify_duplicates(a, NULL, names, n, &nres);
 	kmsg_CreateTopicsResponse_init(&resp);
-	resp.Topics = arena_calloc(a, (size_t)n + 1, sizeof(*resp.Topics));
-	resp.Topics_count = n;
-	for (int i = 0; i < n; i++)
-		create_one(b, a, &m.Topics[i], dup[i], version >= 1 && m.validateOnly,
-			   &resp.Topics[i]);
+	resp.Topics = arena_calloc(a, (size_t)nres + 1, sizeof(*resp.Topics));
+	resp.Topics_count = nres;
+	for (int i = 0, k = 0; i < n; i++)
+		if (cls[i] != HUTIL_DUP_LATER)
+			create_one(b, a, &m.Topics[i], cls[i] == HUTIL_DUP_FIRST,
+				   version >= 1 && m.validateOnly, &resp.Topics[k++]);
 	kmsg_CreateTopicsResponse_encode(&resp, req_body(r), version);
 	req_respond(r);
 	return 0;
@@ -215,10 +230,23 @@ int handle_CreateTopics(broker *b, req *r, slice *body)
 
 typedef kmsg_DeleteTopicsResponse_DeletableTopicResult dt_result;
 
-static void delete_one(broker *b, arena *a, int16_t version, kstr name, const kuuid *id, bool dup,
-		       dt_result *res)
+/* The v6 entry errors of ControllerApis.deleteTopics, or NULL. */
+static const char *delete_entry_error(kstr name, const kuuid *id, uint8_t dup)
+{
+	if (dup == HUTIL_DUP_FIRST)
+		return kstr_is_null(name) ? DUP_ID : DUP_NAME;
+	if (id && kstr_is_null(name) && kuuid_is_zero(id))
+		return "Neither topic name nor id were specified.";
+	if (id && !kstr_is_null(name) && !kuuid_is_zero(id))
+		return "You may not specify both topic name and topic id.";
+	return NULL;
+}
+
+static void delete_one(broker *b, arena *a, int16_t version, kstr name, const kuuid *id,
+		       uint8_t dup, dt_result *res)
 {
 	topics *ts = broker_topics(b);
+	const char *bad = delete_entry_error(name, id, dup);
 	topic *t;
 	enum kerr err;
 
@@ -227,9 +255,9 @@ static void delete_one(broker *b, arena *a, int16_t version, kstr name, const ku
 	res->ErrorMessage = KSTR_NULL;
 	if (id)
 		res->TopicId = *id;
-	if (dup) {
+	if (bad) {
 		res->ErrorCode = KERR_INVALID_REQUEST;
-		res->ErrorMessage = kstr_c("Duplicate topic name in the request.");
+		res->ErrorMessage = kstr_c(bad);
 		return;
 	}
 	if (!broker_cfg(b)->delete_topic_enable) {
@@ -263,31 +291,58 @@ static void delete_one(broker *b, arena *a, int16_t version, kstr name, const ku
 		res->ErrorMessage = kstr_c("Some of the topic's files could not be removed.");
 }
 
+/* The duplicate key of DeleteTopics entry i: its name (type 0), or for a
+ * v6 entry given by id alone the id's bytes (type 1). Entries that are
+ * wrong anyway (both or neither) have none. */
+static kstr delete_key(const kmsg_DeleteTopicsRequest *m, int16_t version, int i, int8_t *type)
+{
+	const kmsg_DeleteTopicsRequest_DeleteTopicState *st;
+
+	*type = 0;
+	if (version < 6)
+		return m->TopicNames[i];
+	st = &m->Topics[i];
+	if (!kstr_is_null(st->Name))
+		return kuuid_is_zero(&st->TopicId) ? st->Name : KSTR_NULL;
+	*type = 1;
+	return kuuid_is_zero(&st->TopicId) ? KSTR_NULL
+					    : (kstr){ (const char *)st->TopicId.b, 16 };
+}
+
 int handle_DeleteTopics(broker *b, req *r, slice *body)
 {
 	arena *a = req_arena(r);
 	int16_t version = req_hdr(r)->api_version;
 	kmsg_DeleteTopicsRequest m;
 	kmsg_DeleteTopicsResponse resp;
-	kstr *names;
-	bool *dup;
-	int n;
+	kstr *keys;
+	int8_t *types;
+	uint8_t *cls;
+	int n, nres;
 
 	kmsg_DeleteTopicsRequest_init(&m);
 	if (kmsg_DeleteTopicsRequest_decode(&m, body, version, a) < 0)
 		return -1;
 	n = version >= 6 ? m.Topics_count : m.TopicNames_count;
 	n = n > 0 ? n : 0;
-	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
+	keys = arena_calloc(a, (size_t)n + 1, sizeof(*keys));
+	types = arena_calloc(a, (size_t)n + 1, sizeof(*types));
 	for (int i = 0; i < n; i++)
-		names[i] = version >= 6 ? m.Topics[i].Name : m.TopicNames[i];
-	dup = hutil_mark_duplicates(a, NULL, names, n);
+		keys[i] = delete_key(&m, version, i, &types[i]);
+	cls = hutil_classify_duplicates(a, types, keys, n, &nres);
 	kmsg_DeleteTopicsResponse_init(&resp);
-	resp.Responses = arena_calloc(a, (size_t)n + 1, sizeof(*resp.Responses));
-	resp.Responses_count = n;
-	for (int i = 0; i < n; i++)
-		delete_one(b, a, version, names[i], version >= 6 ? &m.Topics[i].TopicId : NULL,
-			   dup[i], &resp.Responses[i]);
+	resp.Responses = arena_calloc(a, (size_t)nres + 1, sizeof(*resp.Responses));
+	resp.Responses_count = nres;
+	for (int i = 0, k = 0; i < n; i++) {
+		if (cls[i] == HUTIL_DUP_LATER)
+			continue;
+		if (version >= 6)
+			delete_one(b, a, version, m.Topics[i].Name, &m.Topics[i].TopicId, cls[i],
+				   &resp.Responses[k++]);
+		else
+			delete_one(b, a, version, m.TopicNames[i], NULL, cls[i],
+				   &resp.Responses[k++]);
+	}
 	kmsg_DeleteTopicsResponse_encode(&resp, req_body(r), version);
 	req_respond(r);
 	return 0;
@@ -350,8 +405,8 @@ int handle_CreatePartitions(broker *b, req *r, slice *body)
 	kmsg_CreatePartitionsRequest m;
 	kmsg_CreatePartitionsResponse resp;
 	kstr *names;
-	bool *dup;
-	int n;
+	uint8_t *cls;
+	int n, nres, k = 0;
 
 	kmsg_CreatePartitionsRequest_init(&m);
 	if (kmsg_CreatePartitionsRequest_decode(&m, body, version, a) < 0)
@@ -360,19 +415,22 @@ int handle_CreatePartitions(broker *b, req *r, slice *body)
 	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
 	for (int i = 0; i < n; i++)
 		names[i] = m.Topics[i].Name;
-	dup = hutil_mark_duplicates(a, NULL, names, n);
+	cls = hutil_classify_duplicates(a, NULL, names, n, &nres);
 	kmsg_CreatePartitionsResponse_init(&resp);
-	resp.Results = arena_calloc(a, (size_t)n + 1, sizeof(*resp.Results));
-	resp.Results_count = n;
+	resp.Results = arena_calloc(a, (size_t)nres + 1, sizeof(*resp.Results));
+	resp.Results_count = nres;
 	for (int i = 0; i < n; i++) {
-		kmsg_CreatePartitionsResponse_CreatePartitionsTopicResult *res = &resp.Results[i];
+		kmsg_CreatePartitionsResponse_CreatePartitionsTopicResult *res;
 
+		if (cls[i] == HUTIL_DUP_LATER)
+			continue;
+		res = &resp.Results[k++];
 		kmsg_CreatePartitionsResponse_CreatePartitionsTopicResult_init(res);
 		res->Name = m.Topics[i].Name;
 		res->ErrorMessage = KSTR_NULL;
-		if (dup[i]) {
+		if (cls[i] == HUTIL_DUP_FIRST) {
 			res->ErrorCode = KERR_INVALID_REQUEST;
-			res->ErrorMessage = kstr_c("Duplicate topic in request.");
+			res->ErrorMessage = kstr_c(DUP_NAME);
 			continue;
 		}
 		res->ErrorCode = (int16_t)grow_one(b, a, &m.Topics[i], m.ValidateOnly,
@@ -396,7 +454,8 @@ typedef struct dc_item {
 	const char *name;
 	kstr value;
 	bool is_override;     /* topic override */
-	const char *synonym;  /* broker property it defaults from (topics) */
+	bool topic;           /* a topic config (else a broker property) */
+	const char *synonym;  /* topics: broker property it defaults from, or NULL */
 	kstr default_value;   /* the broker property's value */
 	const char *kafka_default; /* NULL: Kafka has none */
 	int8_t type;
@@ -424,18 +483,20 @@ static bool is_kafka_default(const dc_item *it)
 }
 
 /* Synonyms, most specific first (Kafka's order): the topic override, the
- * broker property as configured, Kafka's default of that property. */
+ * broker property as configured, Kafka's default of that property. A
+ * topic config without a broker property has only the first. */
 static void item_synonyms(arena *a, const dc_item *it, dc_entry *e)
 {
 	const char *bname = it->synonym ? it->synonym : it->name;
+	bool has_broker = !it->topic || it->synonym;
 	dc_synonym *s = arena_calloc(a, 3, sizeof(*s));
 	int n = 0;
 
 	if (it->is_override)
 		s[n++] = (dc_synonym){ kstr_c(it->name), it->value, SRC_TOPIC };
-	if (!is_kafka_default(it))
+	if (has_broker && !is_kafka_default(it))
 		s[n++] = (dc_synonym){ kstr_c(bname), it->default_value, SRC_STATIC_BROKER };
-	if (it->kafka_default)
+	if (has_broker && it->kafka_default)
 		s[n++] = (dc_synonym){ kstr_c(bname), kstr_c(it->kafka_default), SRC_DEFAULT };
 	e->Synonyms = s;
 	e->Synonyms_count = n;
@@ -451,7 +512,7 @@ static void item_entry(arena *a, const dc_item *it, const dc_opts *o, dc_entry *
 			  : is_kafka_default(it) ? SRC_DEFAULT : SRC_STATIC_BROKER;
 	/* v0: "not set": topic configs without an override, broker
 	 * properties at Kafka's default */
-	e->IsDefault = !it->is_override && (it->synonym != NULL || is_kafka_default(it));
+	e->IsDefault = !it->is_override && (it->topic || is_kafka_default(it));
 	e->IsSensitive = false;
 	e->ConfigType = it->type;
 	e->Documentation = o->docs && it->doc ? kstr_c(it->doc) : KSTR_NULL;
@@ -471,23 +532,42 @@ static void describe_topic_configs(broker *b, arena *a, const dc_resource *rr, c
 					 KSTR_FMT(rr->ResourceName));
 		return;
 	}
-	res->Configs = arena_calloc(a, TOPICS_NCONFIGS, sizeof(*res->Configs));
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+	res->Configs = arena_calloc(a, TC_NCONFIGS, sizeof(*res->Configs));
+	for (int i = 0; i < TC_NCONFIGS; i++) {
 		topic_config_info info;
 		dc_item it;
 
 		topic_config_get_info(t, i, &info);
 		if (!key_wanted(rr, info.name))
 			continue;
-		it = (dc_item){ info.name, kstr_dup(a, info.value), info.is_override, info.synonym,
-				kstr_dup(a, info.default_value), info.kafka_default, info.type,
-				false, info.doc };
+		it = (dc_item){ info.name, kstr_dup(a, info.value), info.is_override, true,
+				info.synonym, kstr_dup(a, info.default_value), info.kafka_default,
+				info.type, false, info.doc };
 		item_entry(a, &it, o, &res->Configs[n++]);
 	}
 	res->Configs_count = n;
 }
 
-#define BROKER_NCONFIGS 24
+#define BROKER_NCONFIGS 28
+
+/* The properties of broker_items() that Kafka can change at run time
+ * (DynamicBrokerConfig.AllDynamicConfigs), which it reports read_only =
+ * false. tidemark changes none at run time: (Incremental)AlterConfigs of a
+ * broker is refused (h_alterconfigs.c), with a message saying so. */
+static const char *const kafka_dynamic[] = {
+	"listeners", "advertised.listeners", "log.segment.bytes", "log.roll.ms",
+	"log.retention.ms", "log.retention.bytes", "log.index.interval.bytes",
+	"message.max.bytes", "log.message.timestamp.type", "log.cleanup.policy",
+	"min.insync.replicas",
+};
+
+static bool is_kafka_dynamic(const char *name)
+{
+	for (size_t i = 0; i < sizeof kafka_dynamic / sizeof kafka_dynamic[0]; i++)
+		if (strcmp(kafka_dynamic[i], name) == 0)
+			return true;
+	return false;
+}
 
 /* Adds broker property name = printf(fmt, ...) to items. */
 __attribute__((format(printf, 7, 8))) static void bc_add(arena *a, dc_item *items, int *n,
@@ -514,7 +594,7 @@ __attribute__((format(printf, 7, 8))) static void bc_add(arena *a, dc_item *item
 	it->default_value = it->value;
 	it->kafka_default = kafka_default;
 	it->type = type;
-	it->read_only = true; /* static: changed only by a restart */
+	it->read_only = !is_kafka_dynamic(name);
 }
 
 static const char *yn(bool v) { return v ? "true" : "false"; }
@@ -527,11 +607,15 @@ static int broker_items(broker *b, arena *a, dc_item *it)
 	int n = 0, port = c->advertised_port ? c->advertised_port : broker_port(b);
 
 	bc_add(a, it, &n, "node.id", CT_INT, NULL, "%ld", (long)c->node_id);
+	bc_add(a, it, &n, "broker.id", CT_INT, NULL, "%ld", (long)c->node_id);
 	bc_add(a, it, &n, "listeners", CT_STRING, "PLAINTEXT://:9092", "%s", nz(c->listeners));
 	bc_add(a, it, &n, "advertised.listeners", CT_STRING, NULL, "PLAINTEXT://%s:%d",
 	       nz(c->advertised_host), port);
 	bc_add(a, it, &n, "log.dirs", CT_STRING, "/tmp/kafka-logs", "%s", nz(c->log_dirs));
 	bc_add(a, it, &n, "num.partitions", CT_INT, "1", "%ld", (long)c->num_partitions);
+	/* one node: accepted in server.properties and ignored (config.c) */
+	bc_add(a, it, &n, "default.replication.factor", CT_INT, "1", "1");
+	bc_add(a, it, &n, "min.insync.replicas", CT_INT, "1", "1");
 	bc_add(a, it, &n, "auto.create.topics.enable", CT_BOOLEAN, "true", "%s",
 	       yn(c->auto_create_topics_enable));
 	bc_add(a, it, &n, "delete.topic.enable", CT_BOOLEAN, "true", "%s",
@@ -551,6 +635,8 @@ static int broker_items(broker *b, arena *a, dc_item *it)
 	       c->log_message_timestamp_type ? c->log_message_timestamp_type : "CreateTime");
 	bc_add(a, it, &n, "log.cleanup.policy", CT_LIST, "delete", "%s",
 	       c->log_cleanup_policy ? c->log_cleanup_policy : "delete");
+	bc_add(a, it, &n, "log.cleaner.enable", CT_BOOLEAN, "true", "%s",
+	       yn(c->log_cleaner_enable));
 	bc_add(a, it, &n, "socket.request.max.bytes", CT_INT, "104857600", "%ld",
 	       (long)c->socket_request_max_bytes);
 	bc_add(a, it, &n, "offsets.retention.minutes", CT_INT, "10080", "%lld",

@@ -5,8 +5,10 @@
  * AlterConfigs replaces the whole set of overrides of a resource: a config
  * the request leaves out goes back to its default. IncrementalAlterConfigs
  * (KIP-339) edits them one by one: SET 0, DELETE 1 (back to the default),
- * and for list configs (cleanup.policy) APPEND 2 / SUBTRACT 3 of items,
- * starting from the effective value when the topic has no override. Either
+ * and for list configs (cleanup.policy, *.replication.throttled.replicas)
+ * APPEND 2 / SUBTRACT 3 of items, starting from the effective value when
+ * the topic has no override; APPEND keeps the old items first, then the new
+ * ones not already there (delete + compact gives delete,compact). Either
  * way the resulting set goes to topics_replace_configs(), which validates
  * all of it before changing anything, writes it atomically and applies it
  * to the partition logs; DescribeConfigs then reports the overrides with
@@ -33,12 +35,12 @@
 #include "broker/handlers.h"
 #include "broker/hutil.h"
 #include "broker/topics.h"
+#include "broker/topics_config.h"
 #include "core/xalloc.h"
 #include "proto/gen/messages.h"
 
 enum { RES_TOPIC = 2, RES_BROKER = 4, RES_BROKER_LOGGER = 8 };
 enum { OP_SET = 0, OP_DELETE = 1, OP_APPEND = 2, OP_SUBTRACT = 3 };
-enum { CT_LIST = 7 };
 
 /* The outcome of one resource. */
 typedef struct ac_result {
@@ -79,15 +81,15 @@ static ac_result fail(int16_t err, kstr msg)
 
 /* The overrides being built: one slot per known topic config. */
 typedef struct ac_set {
-	topic_config_info info[TOPICS_NCONFIGS];
-	bool set[TOPICS_NCONFIGS];
-	kstr value[TOPICS_NCONFIGS];
+	topic_config_info info[TC_NCONFIGS];
+	bool set[TC_NCONFIGS];
+	kstr value[TC_NCONFIGS];
 } ac_set;
 
 /* Fills s from t; with keep, the current overrides are the starting set. */
 static void set_load(ac_set *s, arena *a, const topic *t, bool keep)
 {
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+	for (int i = 0; i < TC_NCONFIGS; i++) {
 		topic_config_info *ci = &s->info[i];
 
 		topic_config_get_info(t, i, ci);
@@ -96,14 +98,6 @@ static void set_load(ac_set *s, arena *a, const topic *t, bool keep)
 						 (int32_t)strlen(ci->value)}
 					: KSTR_NULL;
 	}
-}
-
-static int set_find(const ac_set *s, kstr name)
-{
-	for (int i = 0; i < TOPICS_NCONFIGS; i++)
-		if (kstr_eq_c(name, s->info[i].name))
-			return i;
-	return -1;
 }
 
 /* Next item of a comma list at *pos (trimmed); false at the end. */
@@ -165,7 +159,7 @@ static kstr list_edit(arena *a, kstr cur, kstr arg, bool append)
 /* Applies one incremental change to s. */
 static ac_result set_apply(ac_set *s, arena *a, const ac_change *c)
 {
-	int i = set_find(s, c->name);
+	int i = tc_find(c->name); /* s->info[] is in tc_defs order */
 	kstr cur;
 
 	if (c->op < OP_SET || c->op > OP_SUBTRACT)
@@ -174,8 +168,8 @@ static ac_result set_apply(ac_set *s, arena *a, const ac_change *c)
 		return fail(KERR_INVALID_REQUEST,
 			    msgf(a, "null value for config '%.*s'", (int)c->name.len, c->name.p));
 	if (i < 0)
-		return fail(KERR_INVALID_CONFIG, msgf(a, "unknown topic config name '%.*s'",
-						      (int)c->name.len, c->name.p));
+		return fail(KERR_INVALID_CONFIG, msgf(a, "Unknown topic config name: %.*s",
+						      KSTR_FMT(c->name)));
 	if (c->op == OP_SET || c->op == OP_DELETE) {
 		s->set[i] = c->op == OP_SET;
 		s->value[i] = c->op == OP_SET ? c->value : KSTR_NULL;
@@ -194,12 +188,12 @@ static ac_result set_apply(ac_set *s, arena *a, const ac_change *c)
 /* Hands the set to the registry. */
 static ac_result set_commit(ac_set *s, arena *a, topics *ts, topic *t, bool validate_only)
 {
-	kstr names[TOPICS_NCONFIGS], values[TOPICS_NCONFIGS];
+	kstr names[TC_NCONFIGS], values[TC_NCONFIGS];
 	const char *why = NULL;
 	enum kerr err;
 	int n = 0;
 
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+	for (int i = 0; i < TC_NCONFIGS; i++) {
 		if (!s->set[i])
 			continue;
 		names[n] = kstr_c(s->info[i].name);

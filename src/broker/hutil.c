@@ -25,21 +25,37 @@ static int dup_key_cmp(const void *x, const void *y)
 	return c ? c : (a->i > b->i) - (a->i < b->i);
 }
 
-bool *hutil_mark_duplicates(arena *a, const int8_t *types, const kstr *names, int n)
+uint8_t *hutil_classify_duplicates(arena *a, const int8_t *types, const kstr *names, int n,
+				   int *nresults)
 {
-	bool *dup = arena_calloc(a, (size_t)n + 1, sizeof(*dup));
+	uint8_t *cls = arena_calloc(a, (size_t)n + 1, sizeof(*cls));
 	dup_key *v = arena_calloc(a, (size_t)n + 1, sizeof(*v));
 	int m = 0;
 
 	for (int i = 0; i < n; i++)
 		if (!kstr_is_null(names[i]))
 			v[m++] = (dup_key){ types ? types[i] : 0, names[i], i };
+	/* equal keys end up side by side, in request order (the index breaks ties) */
 	qsort(v, (size_t)m, sizeof(*v), dup_key_cmp);
+	*nresults = n;
 	for (int i = 1; i < m; i++) {
 		if (v[i].type == v[i - 1].type && kstr_eq(v[i].name, v[i - 1].name)) {
-			dup[v[i].i] = true;
-			dup[v[i - 1].i] = true;
+			if (cls[v[i - 1].i] == HUTIL_UNIQUE)
+				cls[v[i - 1].i] = HUTIL_DUP_FIRST;
+			cls[v[i].i] = HUTIL_DUP_LATER;
+			(*nresults)--;
 		}
 	}
+	return cls;
+}
+
+bool *hutil_mark_duplicates(arena *a, const int8_t *types, const kstr *names, int n)
+{
+	int nres;
+	uint8_t *cls = hutil_classify_duplicates(a, types, names, n, &nres);
+	bool *dup = arena_calloc(a, (size_t)n + 1, sizeof(*dup));
+
+	for (int i = 0; i < n; i++)
+		dup[i] = cls[i] != HUTIL_UNIQUE;
 	return dup;
 }

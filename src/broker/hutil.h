@@ -20,6 +20,24 @@
  */
 bool *hutil_mark_duplicates(arena *a, const int8_t *types, const kstr *names, int n);
 
+/* What hutil_classify_duplicates() says of one entry. */
+enum hutil_dup {
+	HUTIL_UNIQUE = 0,    /* its key occurs once */
+	HUTIL_DUP_FIRST = 1, /* the first of the entries sharing a key */
+	HUTIL_DUP_LATER = 2, /* a later entry with the key of a HUTIL_DUP_FIRST one */
+};
+
+/*
+ * Like hutil_mark_duplicates(), for the requests where Kafka's ControllerApis
+ * answers each distinct duplicated name ONCE with INVALID_REQUEST
+ * (CreateTopics, CreatePartitions, DeleteTopics): answer the HUTIL_DUP_FIRST
+ * entry so and leave the HUTIL_DUP_LATER ones out. Returns cls[0..n-1] (an
+ * enum hutil_dup each, from a) and sets *nresults to the number of entries
+ * that are not HUTIL_DUP_LATER (the size of the response array).
+ */
+uint8_t *hutil_classify_duplicates(arena *a, const int8_t *types, const kstr *names, int n,
+				   int *nresults);
+
 /* Encodes resp (a kmsg_<type>) in the request's version and queues it. */
 #define HUTIL_RESPOND(r, type, resp)                                                    \
 	do {                                                                            \

@@ -69,9 +69,8 @@ struct topic {
 	bool internal;
 	int32_t nparts;
 	plog **logs;
-	uint32_t ovr_mask;  /* bit i: tc_defs[i] overridden */
-	topic_config ovr;   /* override values (fields of set bits only) */
-	topic_config cfg;   /* effective */
+	tc_overrides ovr;   /* the overrides, canonical strings */
+	topic_config cfg;   /* effective (the configs acted on) */
 };
 
 struct topics {
@@ -99,13 +98,12 @@ void topics_set_close_hook(topics *ts, topics_close_hook *fn, void *ud)
 
 static void topic_recompute(topic *t)
 {
-	topic_config c;
+	tc_effective(t->ts->cfg, &t->ovr, &t->cfg);
+}
 
-	tc_defaults(t->ts->cfg, &c);
-	for (int i = 0; i < TOPICS_NCONFIGS; i++)
-		if (t->ovr_mask & (1u << i))
-			tc_copy(&tc_defs[i], &c, &t->ovr);
-	t->cfg = c;
+static bool topic_has(const topic *t, int i)
+{
+	return (t->ovr.mask & (UINT64_C(1) << i)) != 0;
 }
 
 static void topic_plog_config(const topic *t, plog_config *pc)
@@ -541,12 +539,12 @@ static int part_write_id(const char *pdir, const kuuid *id)
 /* Writes (or, without overrides, removes) the topic's properties file. */
 static int topic_write_props(const topic *t)
 {
-	char fname[300], data[2048], val[48];
+	char fname[300], data[8192];
 	size_t len = 0;
 
 	if (!topics_props_name(t->name, (size_t)t->name_len, fname, sizeof fname))
 		return -1;
-	if (!t->ovr_mask) {
+	if (!t->ovr.mask) {
 		char path[PATH_MAX];
 		if (!path_join(path, sizeof path, t->ts->conf_dir, fname))
 			return -1;
@@ -557,13 +555,13 @@ static int topic_write_props(const topic *t)
 		return 0;
 	}
 	len = (size_t)snprintf(data, sizeof data, "# topic config overrides of '%s'\n", t->name);
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
-		if (!(t->ovr_mask & (1u << i)))
+	for (int i = 0; i < TC_NCONFIGS; i++) {
+		if (!topic_has(t, i))
 			continue;
-		tc_format(&tc_defs[i], &t->ovr, val, sizeof val);
-		/* at most 10 lines of < 80 bytes after a < 300-byte comment */
+		/* at most 36 lines of < 100 bytes after a < 300-byte comment; the
+		 * canonical values hold no newline */
 		len += (size_t)snprintf(data + len, sizeof data - len, "%s=%s\n", tc_defs[i].name,
-					val);
+					t->ovr.v[i]);
 	}
 	return write_file_atomic(t->ts->conf_dir, fname, data, len);
 }
@@ -584,12 +582,12 @@ static void topic_props_line(topic *t, const char *l, size_t n, const char *path
 	np = tc_trim(l, &nl);
 	vl = n - (size_t)(eq - l) - 1;
 	k = tc_find((kstr){ np, (int32_t)nl });
-	if (k < 0 || !tc_parse(&tc_defs[k], eq + 1, vl, &t->ovr)) {
+	if (k < 0 || !tc_canon(&tc_defs[k], eq + 1, vl, t->ovr.v[k])) {
 		log_warn("ignoring bad topic config '%.*s' in '%s'", (int)(n > 200 ? 200 : n), l,
 			 path);
 		return;
 	}
-	t->ovr_mask |= 1u << k;
+	t->ovr.mask |= UINT64_C(1) << k;
 }
 
 /* Loads the overrides of t. Returns 0, or -1 when the file exists but
@@ -1068,8 +1066,7 @@ enum kerr topics_create(topics *ts, kstr name, int32_t partitions, const kstr *c
 			const kstr *cfg_values, int n, bool validate_only, topic **out,
 			const char **why)
 {
-	topic_config ovr;
-	uint32_t mask;
+	tc_overrides ovr;
 	enum kerr err;
 	topic *t;
 	const char *dummy;
@@ -1080,20 +1077,19 @@ enum kerr topics_create(topics *ts, kstr name, int32_t partitions, const kstr *c
 	if (out)
 		*out = NULL;
 	if ((err = create_check(ts, name, &partitions, why)) != KERR_NONE ||
-	    (err = tc_parse_overrides(cfg_names, cfg_values, n, &ovr, &mask, why)) != KERR_NONE ||
+	    (err = tc_parse_overrides(cfg_names, cfg_values, n, &ovr, why)) != KERR_NONE ||
 	    validate_only)
 		return err;
 	t = topic_new(ts, name);
 	t->ovr = ovr;
-	t->ovr_mask = mask;
 	if (t->internal)
-		tc_internal_overrides(ts->cfg, &t->ovr, &t->ovr_mask);
+		tc_internal_overrides(ts->cfg, &t->ovr);
 	topic_recompute(t);
 	uuid_new(&t->id);
 	/* The properties file first: partitions must never appear with the
 	 * wrong config (a stale file of an earlier topic is overwritten). */
 	if (topic_write_props(t) < 0 || topic_grow(t, partitions) < 0) {
-		t->ovr_mask = 0;
+		t->ovr.mask = 0;
 		topic_write_props(t);
 		topic_free(t);
 		*why = "cannot create the topic's files";
@@ -1170,7 +1166,7 @@ enum kerr topics_delete(topics *ts, kstr name)
 		return KERR_INVALID_REQUEST;
 	topics_unregister(ts, t);
 	rc = topic_remove_files(t);
-	t->ovr_mask = 0;
+	t->ovr.mask = 0;
 	if (topic_write_props(t) < 0)
 		rc = -1;
 	/* A topic created later with this name must not inherit recovery points. */
@@ -1197,35 +1193,42 @@ enum kerr topics_add_partitions(topics *ts, topic *t, int32_t count, bool valida
 	return KERR_NONE;
 }
 
+/* Makes ovr the overrides of t: writes them (t unchanged on failure) and
+ * applies them to the logs. Returns 0 or -1 (logged). */
+static int topic_apply_overrides(topic *t, const tc_overrides *ovr)
+{
+	tc_overrides old = t->ovr;
+	plog_config pc;
+
+	t->ovr = *ovr;
+	if (topic_write_props(t) < 0) {
+		t->ovr = old;
+		return -1;
+	}
+	topic_recompute(t);
+	topic_plog_config(t, &pc);
+	for (int32_t p = 0; p < t->nparts; p++)
+		if (t->logs[p])
+			plog_set_config(t->logs[p], &pc);
+	return 0;
+}
+
 enum kerr topics_set_config(topics *ts, topic *t, kstr name, kstr value)
 {
 	int k = tc_find(name);
-	uint32_t old_mask = t->ovr_mask;
-	topic_config old = t->ovr;
-	plog_config pc;
+	tc_overrides ovr = t->ovr;
 
 	(void)ts;
 	if (k < 0)
 		return KERR_INVALID_CONFIG;
 	if (kstr_is_null(value)) {
-		t->ovr_mask &= ~(1u << k);
+		ovr.mask &= ~(UINT64_C(1) << k);
 	} else {
-		if (!tc_parse(&tc_defs[k], value.p, (size_t)value.len, &t->ovr)) {
-			t->ovr = old;
+		if (!tc_canon(&tc_defs[k], value.p, (size_t)value.len, ovr.v[k]))
 			return KERR_INVALID_CONFIG;
-		}
-		t->ovr_mask |= 1u << k;
+		ovr.mask |= UINT64_C(1) << k;
 	}
-	if (topic_write_props(t) < 0) {
-		t->ovr = old;
-		t->ovr_mask = old_mask;
-		return KERR_KAFKA_STORAGE_ERROR;
-	}
-	topic_recompute(t);
-	topic_plog_config(t, &pc);
-	for (int32_t p = 0; p < t->nparts; p++)
-		plog_set_config(t->logs[p], &pc);
-	return KERR_NONE;
+	return topic_apply_overrides(t, &ovr) < 0 ? KERR_KAFKA_STORAGE_ERROR : KERR_NONE;
 }
 
 topic *topics_get_or_create_internal(topics *ts, const char *name, int32_t partitions)
@@ -1267,15 +1270,14 @@ plog *topic_partition(topic *t, int32_t p)
 void topic_config_get_info(const topic *t, int i, topic_config_info *out)
 {
 	const tc_def *d = &tc_defs[i];
-	topic_config def;
 
-	tc_defaults(t->ts->cfg, &def);
 	memset(out, 0, sizeof *out);
 	out->name = d->name;
-	tc_format(d, &t->cfg, out->value, sizeof out->value);
-	out->is_override = (t->ovr_mask & (1u << i)) != 0;
+	out->is_override = topic_has(t, i);
 	out->synonym = d->synonym;
-	tc_format(d, &def, out->default_value, sizeof out->default_value);
+	tc_default_value(d, t->ts->cfg, out->default_value);
+	snprintf(out->value, sizeof out->value, "%s",
+		 out->is_override ? t->ovr.v[i] : out->default_value);
 	out->kafka_default = d->kafka_default;
 	out->type = d->type;
 	out->doc = d->doc;
@@ -1290,11 +1292,10 @@ void topics_config_preview(topics *ts, kstr name, const kstr *cfg_names, const k
 	memset(&tmp, 0, sizeof tmp);
 	tmp.ts = ts;
 	tmp.internal = topics_internal_name(name);
-	if (tc_parse_overrides(cfg_names, cfg_values, n, &tmp.ovr, &tmp.ovr_mask, &why) !=
-	    KERR_NONE)
-		tmp.ovr_mask = 0;
+	if (tc_parse_overrides(cfg_names, cfg_values, n, &tmp.ovr, &why) != KERR_NONE)
+		tmp.ovr.mask = 0;
 	if (tmp.internal)
-		tc_internal_overrides(ts->cfg, &tmp.ovr, &tmp.ovr_mask);
+		tc_internal_overrides(ts->cfg, &tmp.ovr);
 	topic_recompute(&tmp);
 	topic_config_get_info(&tmp, i, out);
 }
@@ -1304,7 +1305,7 @@ void topic_each_config(const topic *t, void (*fn)(void *ud, const char *name, co
 {
 	topic_config_info info;
 
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+	for (int i = 0; i < TC_NCONFIGS; i++) {
 		topic_config_get_info(t, i, &info);
 		fn(ud, info.name, info.value, !info.is_override, false);
 	}
@@ -1326,35 +1327,24 @@ void topics_each_log(topics *ts, void (*fn)(void *ud, topic *t, int32_t p, plog 
 enum kerr topics_replace_configs(topics *ts, topic *t, const kstr *names, const kstr *values, int n,
 				 bool validate_only, const char **why)
 {
-	uint32_t mask, old_mask = t->ovr_mask;
-	topic_config ovr, old = t->ovr;
-	plog_config pc;
+	tc_overrides ovr;
 	enum kerr err;
 
 	*why = NULL;
-	err = tc_parse_overrides(names, values, n, &ovr, &mask, why);
+	err = tc_parse_overrides(names, values, n, &ovr, why);
 	if (err != KERR_NONE)
 		return err;
 	/* an internal topic keeps its forced settings (compact, its segment
 	 * size) unless the request sets them: replacing every override must
 	 * not turn __consumer_offsets into a delete-retention topic */
 	if (t->internal)
-		tc_internal_overrides(ts->cfg, &ovr, &mask);
+		tc_internal_overrides(ts->cfg, &ovr);
 	if (validate_only)
 		return KERR_NONE;
-	t->ovr = ovr;
-	t->ovr_mask = mask;
-	if (topic_write_props(t) < 0) {
-		t->ovr = old;
-		t->ovr_mask = old_mask;
+	if (topic_apply_overrides(t, &ovr) < 0) {
 		*why = "cannot write the topic config file";
 		return KERR_KAFKA_STORAGE_ERROR;
 	}
-	topic_recompute(t);
-	topic_plog_config(t, &pc);
-	for (int32_t p = 0; p < t->nparts; p++)
-		if (t->logs[p])
-			plog_set_config(t->logs[p], &pc);
 	log_info("topic '%s' configs changed (%d overrides)", t->name, n);
 	return KERR_NONE;
 }

@@ -50,8 +50,9 @@ typedef struct topic_config {
 /* Upper bound on partitions per topic (CreateTopics/CreatePartitions beyond
  * it get INVALID_PARTITIONS): each partition holds open files. */
 #define TOPICS_MAX_PARTITIONS 10000
-/* Number of topic configs we know (see topic_config_get_info). */
-#define TOPICS_NCONFIGS 10
+/* Number of topic configs we know (see topic_config_get_info): every
+ * topic-level config of Kafka 3.x/4.x (docs/topic-configs.md). */
+#define TOPICS_NCONFIGS 36
 
 /* One topic config as DescribeConfigs and CreateTopics v5+ report it. */
 typedef struct topic_config_info {
@@ -64,7 +65,8 @@ typedef struct topic_config_info {
 				    * differs from default_value, the broker's value was
 				    * configured (ConfigSource 4, STATIC_BROKER_CONFIG),
 				    * else it is ConfigSource 5, DEFAULT_CONFIG */
-	int8_t type;               /* DescribeConfigs v3+ ConfigType: 2 STRING, 3 INT, 5 LONG, 7 LIST */
+	int8_t type;               /* DescribeConfigs v3+ ConfigType: 1 BOOLEAN, 2 STRING, 3 INT,
+				    * 5 LONG, 6 DOUBLE, 7 LIST */
 	const char *doc;           /* one-line documentation */
 } topic_config_info;
 

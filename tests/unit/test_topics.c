@@ -18,6 +18,7 @@
 
 #include "broker/purgatory.h"
 #include "broker/topics.h"
+#include "broker/topics_config.h"
 #include "broker/topics_int.h"
 #include "testhelp.h"
 
@@ -84,7 +85,7 @@ static const char *val(const topic *t, const char *name)
 {
 	static topic_config_info info;
 
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+	for (int i = 0; i < TC_NCONFIGS; i++) {
 		topic_config_get_info(t, i, &info);
 		if (strcmp(info.name, name) == 0)
 			return info.value;
@@ -96,7 +97,7 @@ static bool overridden(const topic *t, const char *name)
 {
 	topic_config_info info;
 
-	for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+	for (int i = 0; i < TC_NCONFIGS; i++) {
 		topic_config_get_info(t, i, &info);
 		if (strcmp(info.name, name) == 0)
 			return info.is_override;
@@ -242,7 +243,7 @@ TEST(create_find_reopen)
 	CHECK(!topic_internal(t));
 	CHECK_EQ_INT(topic_cfg(t)->retention_ms, 1000);
 	CHECK(topic_cfg(t)->compact && topic_cfg(t)->delete_);
-	CHECK(strcmp(val(t, "cleanup.policy"), "compact,delete") == 0);
+	CHECK(strcmp(val(t, "cleanup.policy"), "delete,compact") == 0); /* order kept */
 	CHECK(overridden(t, "retention.ms"));
 	CHECK(!overridden(t, "segment.bytes"));
 	CHECK_EQ_INT(topic_cfg(t)->segment_bytes, 1 << 20);
@@ -380,7 +381,7 @@ TEST(create_rules)
 		kstr n = kstr_c("retention.ms"), v = kstr_c("77");
 		topic_config_info info;
 		bool seen = false;
-		for (int i = 0; i < TOPICS_NCONFIGS; i++) {
+		for (int i = 0; i < TC_NCONFIGS; i++) {
 			topics_config_preview(ts, kstr_c("v1"), &n, &v, 1, i, &info);
 			if (strcmp(info.name, "retention.ms") == 0) {
 				seen = true;
@@ -532,10 +533,14 @@ TEST(config_info)
 	if (!ts)
 		return;
 	CHECK_EQ_INT(create1(ts, "info", 1, "max.message.bytes", "5000", &t), KERR_NONE);
-	for (int i = 0; t && i < TOPICS_NCONFIGS; i++) {
+	for (int i = 0; t && i < TC_NCONFIGS; i++) {
 		topic_config_get_info(t, i, &info);
-		CHECK(info.name && info.synonym && info.kafka_default && info.doc);
-		CHECK(info.type == 2 || info.type == 3 || info.type == 5 || info.type == 7);
+		CHECK(info.name && info.kafka_default && info.doc);
+		CHECK(info.type == CT_BOOLEAN || info.type == CT_STRING || info.type == CT_INT ||
+		      info.type == CT_LONG || info.type == CT_DOUBLE || info.type == CT_LIST);
+		CHECK(strcmp(info.value, info.default_value) == 0 || info.is_override);
+		if (i > 0)
+			CHECK(strcmp(tc_defs[i - 1].name, info.name) < 0); /* sorted */
 		if (strcmp(info.name, "max.message.bytes") == 0) {
 			CHECK(info.is_override && strcmp(info.value, "5000") == 0);
 			CHECK(strcmp(info.default_value, "1048588") == 0);
@@ -548,6 +553,193 @@ TEST(config_info)
 		}
 	}
 	CHECK_EQ_INT(nseen, 2);
+	topics_close(ts);
+}
+
+/* tc_canon(): what Kafka's LogConfig accepts, in canonical form. */
+static const char *canon(const char *name, const char *value)
+{
+	static char out[TC_VALUE_CAP];
+	int k = tc_find(kstr_c(name));
+
+	if (k < 0)
+		return "(unknown)";
+	if (!tc_canon(&tc_defs[k], value, strlen(value), out))
+		return "(bad)";
+	return out;
+}
+
+TEST(config_values)
+{
+	CHECK(strcmp(canon("min.insync.replicas", " 2 "), "2") == 0);
+	CHECK(strcmp(canon("min.insync.replicas", "0"), "(bad)") == 0);
+	CHECK(strcmp(canon("min.insync.replicas", "2147483648"), "(bad)") == 0);
+	CHECK(strcmp(canon("compression.type", "zstd"), "zstd") == 0);
+	CHECK(strcmp(canon("compression.type", "producer"), "producer") == 0);
+	CHECK(strcmp(canon("compression.type", "uncompressed"), "uncompressed") == 0);
+	CHECK(strcmp(canon("compression.type", "ZSTD"), "(bad)") == 0);
+	CHECK(strcmp(canon("compression.type", "brotli"), "(bad)") == 0);
+	CHECK(strcmp(canon("compression.gzip.level", "-1"), "-1") == 0);
+	CHECK(strcmp(canon("compression.gzip.level", "0"), "(bad)") == 0);
+	CHECK(strcmp(canon("compression.gzip.level", "9"), "9") == 0);
+	CHECK(strcmp(canon("compression.gzip.level", "10"), "(bad)") == 0);
+	CHECK(strcmp(canon("compression.zstd.level", "-131072"), "-131072") == 0);
+	CHECK(strcmp(canon("compression.lz4.level", "18"), "(bad)") == 0);
+	CHECK(strcmp(canon("unclean.leader.election.enable", "TRUE"), "true") == 0);
+	CHECK(strcmp(canon("preallocate", " False"), "false") == 0);
+	CHECK(strcmp(canon("preallocate", "yes"), "(bad)") == 0);
+	CHECK(strcmp(canon("remote.storage.enable", "false"), "false") == 0);
+	CHECK(strcmp(canon("remote.storage.enable", "true"), "(bad)") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0.5"), "0.5") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "1"), "1.0") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0"), "0.0") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", ".25"), "0.25") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0.1"), "0.1") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0.001"), "0.001") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0.00015"), "1.5E-4") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "5e-1"), "0.5") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0.75d"), "0.75") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "1.5"), "(bad)") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "-0.1"), "(bad)") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "nan"), "(bad)") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0x0.8p0"), "(bad)") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", "0.5.5"), "(bad)") == 0);
+	CHECK(strcmp(canon("min.cleanable.dirty.ratio", ""), "(bad)") == 0);
+	CHECK(strcmp(canon("leader.replication.throttled.replicas", "*"), "*") == 0);
+	CHECK(strcmp(canon("leader.replication.throttled.replicas", ""), "") == 0);
+	CHECK(strcmp(canon("leader.replication.throttled.replicas", " 0:0 , 1:0 "),
+		     "0:0,1:0") == 0);
+	CHECK(strcmp(canon("follower.replication.throttled.replicas", "0:x"), "(bad)") == 0);
+	CHECK(strcmp(canon("follower.replication.throttled.replicas", "*,0:0"), "(bad)") == 0);
+	CHECK(strcmp(canon("message.format.version", "3.0-IV1"), "3.0-IV1") == 0);
+	CHECK(strcmp(canon("message.format.version", "0.10.2.1"), "0.10.2.1") == 0);
+	CHECK(strcmp(canon("message.format.version", "2.8"), "2.8") == 0);
+	CHECK(strcmp(canon("message.format.version", "3"), "(bad)") == 0);
+	CHECK(strcmp(canon("message.format.version", "3.0-IV"), "(bad)") == 0);
+	CHECK(strcmp(canon("message.format.version", "latest"), "(bad)") == 0);
+	CHECK(strcmp(canon("local.retention.ms", "-2"), "-2") == 0);
+	CHECK(strcmp(canon("local.retention.bytes", "-3"), "(bad)") == 0);
+	CHECK(strcmp(canon("max.compaction.lag.ms", "0"), "(bad)") == 0);
+	CHECK(strcmp(canon("flush.messages", "0"), "(bad)") == 0);
+	CHECK(strcmp(canon("segment.index.bytes", "3"), "(bad)") == 0);
+	CHECK(strcmp(canon("message.timestamp.after.max.ms", "3600000"), "3600000") == 0);
+	/* the order of a list is kept (IncrementalAlterConfigs APPEND), repeats go */
+	CHECK(strcmp(canon("cleanup.policy", "delete, compact"), "delete,compact") == 0);
+	CHECK(strcmp(canon("cleanup.policy", "compact,delete,compact"), "compact,delete") == 0);
+	CHECK(strcmp(canon("cleanup.policy", ""), "(bad)") == 0);
+	CHECK(strcmp(canon("message.timestamp.type", " LogAppendTime"), "LogAppendTime") == 0);
+	{
+		char big[100];
+		memset(big, '1', sizeof big - 1);
+		big[sizeof big - 1] = '\0';
+		CHECK(strcmp(canon("retention.ms", big), "(bad)") == 0);
+	}
+	{
+		kstr names[3] = { kstr_c("retention.ms"), kstr_c("foo"), kstr_c("bar") };
+		CHECK_EQ_INT(tc_first_unknown(names, 3), 1);
+		CHECK_EQ_INT(tc_first_unknown(names, 1), -1);
+	}
+}
+
+/* Every Kafka topic config: accepted, reported, kept across a restart. */
+TEST(all_kafka_configs)
+{
+	static const char *const kv[][2] = {
+		{ "compression.type", "lz4" },
+		{ "min.insync.replicas", "2" },
+		{ "unclean.leader.election.enable", "true" },
+		{ "max.compaction.lag.ms", "86400000" },
+		{ "message.timestamp.difference.max.ms", "60000" },
+		{ "message.timestamp.before.max.ms", "70000" },
+		{ "message.timestamp.after.max.ms", "80000" },
+		{ "flush.messages", "1000" },
+		{ "flush.ms", "1000" },
+		{ "file.delete.delay.ms", "1" },
+		{ "preallocate", "true" },
+		{ "min.cleanable.dirty.ratio", "0.25" },
+		{ "message.downconversion.enable", "false" },
+		{ "local.retention.ms", "1000" },
+		{ "local.retention.bytes", "1000" },
+		{ "remote.storage.enable", "false" },
+		{ "segment.index.bytes", "1024" },
+		{ "segment.jitter.ms", "10" },
+		{ "message.format.version", "2.8" },
+		{ "leader.replication.throttled.replicas", "*" },
+		{ "follower.replication.throttled.replicas", "0:0" },
+		{ "cleanup.policy", "delete,compact" },
+		{ "retention.ms", "5000" },
+	};
+	enum { N = sizeof kv / sizeof kv[0] };
+	kstr names[N], values[N];
+	topics *ts = topics_open(&cfg, NULL);
+	topic *t = NULL;
+	const char *why = NULL;
+
+	CHECK(ts != NULL);
+	if (!ts)
+		return;
+	for (int i = 0; i < N; i++) {
+		names[i] = kstr_c(kv[i][0]);
+		values[i] = kstr_c(kv[i][1]);
+	}
+	CHECK_EQ_INT(topics_create(ts, kstr_c("all"), 1, names, values, N, false, &t, &why),
+		     KERR_NONE);
+	for (int round = 0; t && round < 2; round++) {
+		for (int i = 0; i < N; i++) {
+			CHECK(strcmp(val(t, kv[i][0]), kv[i][1]) == 0);
+			CHECK(overridden(t, kv[i][0]));
+		}
+		CHECK(topic_cfg(t)->compact && topic_cfg(t)->delete_);
+		CHECK_EQ_INT(topic_cfg(t)->retention_ms, 5000);
+		CHECK(!overridden(t, "segment.ms"));
+		CHECK(strcmp(val(t, "compression.gzip.level"), "-1") == 0);
+		topics_close(ts);
+		ts = topics_open(&cfg, NULL);
+		t = ts ? topics_find(ts, kstr_c("all")) : NULL;
+		CHECK(t != NULL);
+	}
+	/* a stored-only config can be cleared like the others */
+	CHECK(t && topics_set_config(ts, t, kstr_c("min.insync.replicas"), KSTR_NULL) == KERR_NONE);
+	CHECK(t && !overridden(t, "min.insync.replicas"));
+	CHECK(t && strcmp(val(t, "min.insync.replicas"), "1") == 0);
+	CHECK(t && strcmp(val(t, "flush.ms"), "1000") == 0);
+
+	/* LogConfig.validateValues: min.compaction.lag.ms <= max.compaction.lag.ms */
+	{
+		kstr n2[2] = { kstr_c("min.compaction.lag.ms"), kstr_c("max.compaction.lag.ms") };
+		kstr v2[2] = { kstr_c("10"), kstr_c("5") };
+		CHECK_EQ_INT(topics_create(ts, kstr_c("lag"), 1, n2, v2, 2, false, &t, &why),
+			     KERR_INVALID_CONFIG);
+		CHECK(why && strstr(why, "max.compaction.lag.ms") != NULL);
+		v2[1] = kstr_c("10");
+		CHECK_EQ_INT(topics_create(ts, kstr_c("lag"), 1, n2, v2, 2, false, &t, &why),
+			     KERR_NONE);
+	}
+	CHECK_EQ_INT(create1(ts, "tier", 1, "remote.storage.enable", "true", &t),
+		     KERR_INVALID_CONFIG);
+	topics_close(ts);
+}
+
+/* Stored-only configs whose broker property tidemark has default from it. */
+TEST(broker_defaults)
+{
+	broker_config c2 = cfg;
+	topics *ts;
+	topic *t = NULL;
+
+	c2.log_flush_interval_ms = 5000;
+	c2.log_cleaner_min_cleanable_ratio = "0.75";
+	c2.log_cleanup_policy = "delete,compact";
+	ts = topics_open(&c2, NULL);
+	CHECK(ts != NULL);
+	if (!ts)
+		return;
+	CHECK_EQ_INT(create1(ts, "bd", 1, NULL, NULL, &t), KERR_NONE);
+	CHECK(t && strcmp(val(t, "flush.ms"), "5000") == 0);
+	CHECK(t && strcmp(val(t, "min.cleanable.dirty.ratio"), "0.75") == 0);
+	CHECK(t && strcmp(val(t, "cleanup.policy"), "delete,compact") == 0);
+	CHECK(t && topic_cfg(t)->compact && topic_cfg(t)->delete_);
+	CHECK(t && strcmp(val(t, "min.insync.replicas"), "1") == 0);
 	topics_close(ts);
 }
 
@@ -586,6 +778,9 @@ int main(void)
 	RUN_FRESH(internal_topics);
 	RUN_FRESH(startup_checks);
 	RUN_FRESH(config_info);
+	RUN(config_values);
+	RUN_FRESH(all_kafka_configs);
+	RUN_FRESH(broker_defaults);
 	rm_rf(dir);
 	return testhelp_done();
 }
