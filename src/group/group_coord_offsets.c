@@ -22,6 +22,20 @@
 #include "core/xalloc.h"
 #include "proto/kerr.h"
 
+/* The length Kafka checks offset.metadata.max.bytes against: the metadata as
+ * a Java String, in UTF-16 units (a 4-byte UTF-8 sequence is two, every
+ * other character one; a stray continuation byte counts nothing). */
+static int64_t java_length(kstr s)
+{
+	int64_t n = 0;
+	for (int32_t i = 0; i < s.len; i++) {
+		uint8_t b = s.p[i];
+		if ((b & 0xc0) != 0x80)
+			n += b >= 0xf0 ? 2 : 1;
+	}
+	return n;
+}
+
 /* --------------------------------------------------------------- commit */
 
 typedef struct commit_item {
@@ -171,7 +185,7 @@ void group_coord_commit(group_coord *gc, const commit_args *a, commit_done_cb *c
 			continue;
 		}
 		const commit_partition *p = &a->parts[i];
-		if (p->metadata.len > gc->cfg.offset_metadata_max_bytes) {
+		if (java_length(p->metadata) > gc->cfg.offset_metadata_max_bytes) {
 			op->errors[i] = KERR_OFFSET_METADATA_TOO_LARGE;
 			continue;
 		}

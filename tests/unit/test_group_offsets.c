@@ -524,6 +524,38 @@ TEST(commit_retention_time_bounds)
 	group_coord_free(gc);
 }
 
+/* offset.metadata.max.bytes counts characters as Kafka's Java strings do
+ * (UTF-16 units), not UTF-8 bytes. */
+TEST(metadata_limit_in_java_chars)
+{
+	static const struct {
+		const char *unit;
+		int count;
+		int16_t err;
+	} cases[] = {
+		{ "a", 4096, KERR_NONE },
+		{ "a", 4097, KERR_OFFSET_METADATA_TOO_LARGE },
+		{ "\xc3\xa9", 4096, KERR_NONE },                      /* e-acute: 8192 bytes */
+		{ "\xc3\xa9", 4097, KERR_OFFSET_METADATA_TOO_LARGE },
+		{ "\xf0\x9f\x99\x82", 2048, KERR_NONE },              /* emoji: 2 units each */
+		{ "\xf0\x9f\x99\x82", 2049, KERR_OFFSET_METADATA_TOO_LARGE },
+	};
+	group_coord *gc = setup();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t ul = strlen(cases[i].unit), n = ul * (size_t)cases[i].count;
+		char *meta = malloc(n + 1);
+		for (int k = 0; k < cases[i].count; k++)
+			memcpy(meta + (size_t)k * ul, cases[i].unit, ul);
+		meta[n] = '\0';
+		cres c;
+		commit(gc, &c, 8, "m", -1, NULL, NULL, "t", 0, (int64_t)i, meta);
+		CHECK_EQ_INT(c.done, 1);
+		CHECK_EQ_INT(c.errs[0], cases[i].err);
+		free(meta);
+	}
+	group_coord_free(gc);
+}
+
 /* DeleteTopics: every group loses its offsets of the topic, with
  * tombstones that a reload honours; a group left with nothing goes. */
 TEST(topic_deleted)
@@ -609,6 +641,7 @@ int main(void)
 	RUN(admin_ops);
 	RUN(replay);
 	RUN(commit_retention_time_bounds);
+	RUN(metadata_limit_in_java_chars);
 	RUN(topic_deleted);
 	RUN(replay_garbage);
 	test_host_release();
