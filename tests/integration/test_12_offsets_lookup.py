@@ -9,7 +9,7 @@ import pytest
 from confluent_kafka import TopicPartition
 
 import tmhelp
-from test_50_retention import TAGS, carray, cstr, delete_records, flexible_request
+from flexwire import TAGS, carray, cstr, delete_records, flexible_request
 from tmhelp import Reader, i8, i16, i32, i64, karray, kstr, varint
 
 BASE_TS = 1_700_000_000_000

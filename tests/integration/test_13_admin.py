@@ -212,7 +212,7 @@ def test_kp_all_kafka_topic_configs(broker, topic_name):
 
 
 def test_incremental_append_keeps_order(broker, topic_name):
-    from test_50_retention import incremental_alter
+    from flexwire import incremental_alter
     tmhelp.ck_create_topic(broker, topic_name)
     out = incremental_alter(broker, [(2, topic_name, [("cleanup.policy", 2, "compact"),
                                                       ("min.insync.replicas", 0, "1")])])
