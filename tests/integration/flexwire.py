@@ -6,19 +6,7 @@
 import struct
 
 import tmhelp
-from tmhelp import Reader, i8, i16, i32, i64, karray, kstr
-
-def uvarint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
+from tmhelp import Reader, i8, i16, i32, i64, karray, kstr, uvarint
 
 def cstr(s):
     """COMPACT_(NULLABLE_)STRING."""

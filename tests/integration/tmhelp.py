@@ -245,19 +245,23 @@ def karray(items):
     return i32(len(items)) + b"".join(items)
 
 
-def varint(n):
-    """Zig-zag signed varint (record fields)."""
-    z = (n << 1) ^ (n >> 63)
-    z &= (1 << 64) - 1
+def uvarint(n):
+    """Unsigned varint (KIP-482 lengths and tag counts)."""
     out = bytearray()
     while True:
-        b = z & 0x7F
-        z >>= 7
-        if z:
+        b = n & 0x7F
+        n >>= 7
+        if n:
             out.append(b | 0x80)
         else:
             out.append(b)
             return bytes(out)
+
+
+def varint(n):
+    """Zig-zag signed varint (record fields)."""
+    z = (n << 1) ^ (n >> 63)
+    return uvarint(z & ((1 << 64) - 1))
 
 
 def _crc32c_table():
