@@ -40,23 +40,6 @@ enum { RES_TOPIC = 2, RES_BROKER = 4 };
 #define DUP_NAME "Duplicate topic name."
 #define DUP_ID "Duplicate topic id."
 
-/* printf into the request arena, as a kstr for a response field. */
-__attribute__((format(printf, 2, 3))) static kstr msgf(arena *a, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return KSTR_NULL;
-	if ((size_t)n >= sizeof tmp)
-		n = (int)sizeof tmp - 1;
-	return (kstr){ arena_strndup(a, tmp, (size_t)n), n };
-}
-
 static kstr kstr_dup(arena *a, const char *s)
 {
 	size_t n = strlen(s);
@@ -92,7 +75,7 @@ static enum kerr check_placement(arena *a, const ct_topic *ct, int32_t node, int
 	*nparts = ct->NumPartitions;
 	if (ct->Assignments_count <= 0) {
 		if (ct->ReplicationFactor != -1 && ct->ReplicationFactor != 1) {
-			*msg = msgf(a, "Unable to replicate the partition %d time(s): only 1 broker "
+			*msg = hutil_msgf(a, "Unable to replicate the partition %d time(s): only 1 broker "
 				       "is registered.", (int)ct->ReplicationFactor);
 			return KERR_INVALID_REPLICATION_FACTOR;
 		}
@@ -114,7 +97,7 @@ static enum kerr check_placement(arena *a, const ct_topic *ct, int32_t node, int
 		}
 		seen[p] = true;
 		if (!only_us(as->BrokerIds, as->BrokerIds_count, node)) {
-			*msg = msgf(a, "Partition %d may only be placed on broker %d.", (int)p,
+			*msg = hutil_msgf(a, "Partition %d may only be placed on broker %d.", (int)p,
 				    (int)node);
 			return KERR_INVALID_REPLICA_ASSIGNMENT;
 		}
@@ -179,9 +162,9 @@ static void create_one(broker *b, arena *a, const ct_topic *ct, bool dup, bool v
 	err = topics_create(ts, ct->Name, nparts, names, values, nc, validate_only, &t, &why);
 	res->ErrorCode = (int16_t)err;
 	if (err == KERR_TOPIC_ALREADY_EXISTS)
-		res->ErrorMessage = msgf(a, "Topic '%.*s' already exists.", KSTR_FMT(ct->Name));
+		res->ErrorMessage = hutil_msgf(a, "Topic '%.*s' already exists.", KSTR_FMT(ct->Name));
 	else if (err == KERR_INVALID_CONFIG && (unknown = tc_first_unknown(names, nc)) >= 0)
-		res->ErrorMessage = msgf(a, "Unknown topic config name: %.*s",
+		res->ErrorMessage = hutil_msgf(a, "Unknown topic config name: %.*s",
 					 KSTR_FMT(names[unknown]));
 	else if (err != KERR_NONE)
 		res->ErrorMessage = why ? kstr_c(why) : KSTR_NULL;
@@ -281,7 +264,7 @@ static void delete_one(broker *b, arena *a, int16_t version, kstr name, const ku
 		return;
 	}
 	/* The topic's own name and id die with it: copy them first. */
-	res->Name = msgf(a, "%.*s", KSTR_FMT(topic_name(t)));
+	res->Name = hutil_msgf(a, "%.*s", KSTR_FMT(topic_name(t)));
 	res->TopicId = *topic_id(t);
 	err = topics_delete(ts, res->Name);
 	if (err == KERR_NONE || !topics_find(ts, res->Name))
@@ -360,20 +343,20 @@ static enum kerr grow_one(broker *b, arena *a, const cp_topic *ct, bool validate
 	enum kerr err;
 
 	if (!t) {
-		*msg = msgf(a, "The topic '%.*s' does not exist.", KSTR_FMT(ct->Name));
+		*msg = hutil_msgf(a, "The topic '%.*s' does not exist.", KSTR_FMT(ct->Name));
 		return KERR_UNKNOWN_TOPIC_OR_PARTITION;
 	}
 	cur = topic_partition_count(t);
 	if (ct->Count <= cur) {
-		*msg = ct->Count == cur ? msgf(a, "Topic already has %d partitions.", (int)cur)
-					: msgf(a, "Topic currently has %d partitions, which is "
+		*msg = ct->Count == cur ? hutil_msgf(a, "Topic already has %d partitions.", (int)cur)
+					: hutil_msgf(a, "Topic currently has %d partitions, which is "
 						  "higher than the requested %d.", (int)cur,
 					       (int)ct->Count);
 		return KERR_INVALID_PARTITIONS;
 	}
 	if (ct->Assignments_count >= 0) {
 		if (ct->Assignments_count != ct->Count - cur) {
-			*msg = msgf(a, "Increasing the number of partitions by %d but %d "
+			*msg = hutil_msgf(a, "Increasing the number of partitions by %d but %d "
 				       "assignments provided.", (int)(ct->Count - cur),
 				    (int)ct->Assignments_count);
 			return KERR_INVALID_REPLICA_ASSIGNMENT;
@@ -382,7 +365,7 @@ static enum kerr grow_one(broker *b, arena *a, const cp_topic *ct, bool validate
 			const kmsg_CreatePartitionsRequest_CreatePartitionsAssignment *as =
 				&ct->Assignments[i];
 			if (!only_us(as->BrokerIds, as->BrokerIds_count, node)) {
-				*msg = msgf(a, "New partitions may only be placed on broker %d.",
+				*msg = hutil_msgf(a, "New partitions may only be placed on broker %d.",
 					    (int)node);
 				return KERR_INVALID_REPLICA_ASSIGNMENT;
 			}
@@ -392,7 +375,7 @@ static enum kerr grow_one(broker *b, arena *a, const cp_topic *ct, bool validate
 	if (err == KERR_INVALID_REQUEST)
 		*msg = kstr_c("Cannot add partitions to an internal topic.");
 	else if (err == KERR_INVALID_PARTITIONS)
-		*msg = msgf(a, "At most %d partitions per topic.", TOPICS_MAX_PARTITIONS);
+		*msg = hutil_msgf(a, "At most %d partitions per topic.", TOPICS_MAX_PARTITIONS);
 	else if (err == KERR_KAFKA_STORAGE_ERROR)
 		*msg = kstr_c("Cannot create the new partitions' files.");
 	return err;
@@ -528,7 +511,7 @@ static void describe_topic_configs(broker *b, arena *a, const dc_resource *rr, c
 
 	if (!t) {
 		res->ErrorCode = KERR_UNKNOWN_TOPIC_OR_PARTITION;
-		res->ErrorMessage = msgf(a, "Topic '%.*s' does not exist.",
+		res->ErrorMessage = hutil_msgf(a, "Topic '%.*s' does not exist.",
 					 KSTR_FMT(rr->ResourceName));
 		return;
 	}
@@ -659,7 +642,7 @@ static int broker_items(broker *b, arena *a, dc_item *it)
 /* True when name is "" or our node id in decimal. */
 static bool is_our_broker(arena *a, kstr name, int32_t node)
 {
-	return name.len == 0 || kstr_eq(name, msgf(a, "%ld", (long)node));
+	return name.len == 0 || kstr_eq(name, hutil_msgf(a, "%ld", (long)node));
 }
 
 static void describe_broker_configs(broker *b, arena *a, const dc_resource *rr, const dc_opts *o,
@@ -670,7 +653,7 @@ static void describe_broker_configs(broker *b, arena *a, const dc_resource *rr, 
 
 	if (!is_our_broker(a, rr->ResourceName, broker_cfg(b)->node_id)) {
 		res->ErrorCode = KERR_INVALID_REQUEST;
-		res->ErrorMessage = msgf(a, "This is broker %ld.", (long)broker_cfg(b)->node_id);
+		res->ErrorMessage = hutil_msgf(a, "This is broker %ld.", (long)broker_cfg(b)->node_id);
 		return;
 	}
 	items = arena_calloc(a, BROKER_NCONFIGS, sizeof(*items));
@@ -714,7 +697,7 @@ int handle_DescribeConfigs(broker *b, req *r, slice *body)
 			describe_broker_configs(b, a, rr, &o, res);
 		else {
 			res->ErrorCode = KERR_INVALID_REQUEST;
-			res->ErrorMessage = msgf(a, "Unsupported resource type %d.",
+			res->ErrorMessage = hutil_msgf(a, "Unsupported resource type %d.",
 						 (int)rr->ResourceType);
 		}
 	}

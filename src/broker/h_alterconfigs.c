@@ -55,23 +55,6 @@ typedef struct ac_change {
 	int8_t op;
 } ac_change;
 
-/* printf into the request arena, as a kstr for ErrorMessage. */
-__attribute__((format(printf, 2, 3))) static kstr msgf(arena *a, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return KSTR_NULL;
-	if ((size_t)n >= sizeof tmp)
-		n = (int)sizeof tmp - 1;
-	return (kstr){arena_strndup(a, tmp, (size_t)n), n};
-}
-
 static ac_result fail(int16_t err, kstr msg)
 {
 	return (ac_result){err, msg};
@@ -163,12 +146,12 @@ static ac_result set_apply(ac_set *s, arena *a, const ac_change *c)
 	kstr cur;
 
 	if (c->op < OP_SET || c->op > OP_SUBTRACT)
-		return fail(KERR_INVALID_REQUEST, msgf(a, "unknown config operation %d", c->op));
+		return fail(KERR_INVALID_REQUEST, hutil_msgf(a, "unknown config operation %d", c->op));
 	if (c->op != OP_DELETE && kstr_is_null(c->value))
 		return fail(KERR_INVALID_REQUEST,
-			    msgf(a, "null value for config '%.*s'", (int)c->name.len, c->name.p));
+			    hutil_msgf(a, "null value for config '%.*s'", (int)c->name.len, c->name.p));
 	if (i < 0)
-		return fail(KERR_INVALID_CONFIG, msgf(a, "Unknown topic config name: %.*s",
+		return fail(KERR_INVALID_CONFIG, hutil_msgf(a, "Unknown topic config name: %.*s",
 						      KSTR_FMT(c->name)));
 	if (c->op == OP_SET || c->op == OP_DELETE) {
 		s->set[i] = c->op == OP_SET;
@@ -177,7 +160,7 @@ static ac_result set_apply(ac_set *s, arena *a, const ac_change *c)
 	}
 	if (s->info[i].type != CT_LIST)
 		return fail(KERR_INVALID_CONFIG,
-			    msgf(a, "config '%s' is not a list: APPEND and SUBTRACT need one",
+			    hutil_msgf(a, "config '%s' is not a list: APPEND and SUBTRACT need one",
 				 s->info[i].name));
 	cur = s->set[i] ? s->value[i] : kstr_c(s->info[i].value);
 	s->value[i] = list_edit(a, cur, c->value, c->op == OP_APPEND);
@@ -202,7 +185,7 @@ static ac_result set_commit(ac_set *s, arena *a, topics *ts, topic *t, bool vali
 	err = topics_replace_configs(ts, t, names, values, n, validate_only, &why);
 	if (err == KERR_NONE)
 		return fail(KERR_NONE, KSTR_NULL);
-	return fail((int16_t)err, msgf(a, "%s", why ? why : "invalid config"));
+	return fail((int16_t)err, hutil_msgf(a, "%s", why ? why : "invalid config"));
 }
 
 /* ---- one resource --------------------------------------------------- */
@@ -222,21 +205,21 @@ static ac_result alter_resource(broker *b, arena *a, int8_t type, kstr name, con
 	if (type == RES_BROKER)
 		return n == 0 ? fail(KERR_NONE, KSTR_NULL)
 			      : fail(KERR_INVALID_REQUEST,
-				     msgf(a, "dynamic broker configs are not supported"));
+				     hutil_msgf(a, "dynamic broker configs are not supported"));
 	if (type != RES_TOPIC)
 		return fail(KERR_INVALID_REQUEST,
-			    msgf(a, "unsupported config resource type %d", (int)type));
+			    hutil_msgf(a, "unsupported config resource type %d", (int)type));
 	t = topics_find(broker_topics(b), name);
 	if (!t)
 		return fail(KERR_UNKNOWN_TOPIC_OR_PARTITION,
-			    msgf(a, "unknown topic '%.*s'", (int)name.len, name.p));
+			    hutil_msgf(a, "unknown topic '%.*s'", (int)name.len, name.p));
 	names = arena_calloc(a, (size_t)n + 1, sizeof(*names));
 	for (int i = 0; i < n; i++)
 		names[i] = cs[i].name;
 	dup = hutil_mark_duplicates(a, NULL, names, n);
 	for (int i = 0; i < n; i++)
 		if (dup[i])
-			return fail(KERR_INVALID_REQUEST, msgf(a, "config '%.*s' appears twice",
+			return fail(KERR_INVALID_REQUEST, hutil_msgf(a, "config '%.*s' appears twice",
 							       (int)names[i].len, names[i].p));
 	s = arena_calloc(a, 1, sizeof(*s));
 	set_load(s, a, t, !replace);
@@ -285,7 +268,7 @@ int handle_AlterConfigs(broker *b, req *r, slice *body)
 
 		for (int k = 0; k < nc; k++)
 			cs[k] = (ac_change){rr->Configs[k].Name, rr->Configs[k].Value, OP_SET};
-		res = dup[i] ? fail(KERR_INVALID_REQUEST, msgf(a, "resource appears twice"))
+		res = dup[i] ? fail(KERR_INVALID_REQUEST, hutil_msgf(a, "resource appears twice"))
 			     : alter_resource(b, a, rr->ResourceType, rr->ResourceName, cs, nc,
 					      true, m.ValidateOnly);
 		kmsg_AlterConfigsResponse_AlterConfigsResourceResponse_init(out);
@@ -335,7 +318,7 @@ int handle_IncrementalAlterConfigs(broker *b, req *r, slice *body)
 		for (int k = 0; k < nc; k++)
 			cs[k] = (ac_change){rr->Configs[k].Name, rr->Configs[k].Value,
 					    rr->Configs[k].ConfigOperation};
-		res = dup[i] ? fail(KERR_INVALID_REQUEST, msgf(a, "resource appears twice"))
+		res = dup[i] ? fail(KERR_INVALID_REQUEST, hutil_msgf(a, "resource appears twice"))
 			     : alter_resource(b, a, rr->ResourceType, rr->ResourceName, cs, nc,
 					      false, m.ValidateOnly);
 		kmsg_IncrementalAlterConfigsResponse_AlterConfigsResourceResponse_init(out);

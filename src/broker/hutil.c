@@ -3,8 +3,26 @@
  */
 #include "broker/hutil.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+kstr hutil_msgf(arena *a, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return KSTR_NULL;
+	if ((size_t)n >= sizeof tmp)
+		n = (int)sizeof tmp - 1;
+	return (kstr){ arena_strndup(a, tmp, (size_t)n), n };
+}
 
 typedef struct dup_key {
 	int type;

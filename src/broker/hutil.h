@@ -12,6 +12,10 @@
 #include "net/conn.h"
 #include "proto/kmsg.h"
 
+/* printf into the request arena (at most 511 bytes), as a kstr for a
+ * response field such as ErrorMessage; KSTR_NULL if formatting fails. */
+__attribute__((format(printf, 2, 3))) kstr hutil_msgf(arena *a, const char *fmt, ...);
+
 /*
  * Returns dup[0..n-1] (from a): true for every entry whose (types[i],
  * names[i]) occurs more than once in the request; types may be NULL (names
