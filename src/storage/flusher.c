@@ -85,11 +85,9 @@ static void run_syncfs(flusher *f)
 	int rc;
 
 	f->next = f->n; /* nothing for the other workers to take */
-	f->busy++;
 	pthread_mutex_unlock(&f->mu);
 	rc = fileio_syncfs(f->fs_fd);
 	pthread_mutex_lock(&f->mu);
-	f->busy--;
 	if (!rc) {
 		for (int i = 0; i < f->n; i++)
 			f->rcs[i] = 0;
