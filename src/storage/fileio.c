@@ -30,11 +30,6 @@ static int sys_fsync(int fd, bool data_only)
 	return data_only ? fdatasync(fd) : fsync(fd);
 }
 
-static int sys_syncfs(int fd)
-{
-	return syncfs(fd);
-}
-
 static const fileio_ops libc_ops = {
     .open = sys_open,
     .write = write,
@@ -44,7 +39,7 @@ static const fileio_ops libc_ops = {
     .ftruncate = ftruncate,
     .rename = rename,
     .unlink = unlink,
-    .syncfs = sys_syncfs,
+    .syncfs = syncfs,
 };
 
 static const fileio_ops *ops = &libc_ops;
