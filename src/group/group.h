@@ -95,8 +95,8 @@ struct group {
 	group_timer join_timer;
 	bool join_initial;          /* the running join timer is an InitialDelayedJoin */
 	int64_t join_remaining_ms;  /* InitialDelayedJoin: rebalance time left */
-	bool new_member_added;
-	int64_t last_added_ms;      /* InitialDelayedJoin: when the newest member arrived */
+	int64_t last_added_ms;      /* InitialDelayedJoin: when the newest member arrived
+				     * (generation 0 only, as Kafka's newMemberAdded) */
 	/* DelayedSync */
 	group_timer sync_timer;
 	int refs;                   /* operations in flight holding the group */

@@ -288,7 +288,6 @@ static void gc_prepare_rebalance(group_coord *gc, group *g, const char *reason)
 		if (delay > rebalance)
 			delay = rebalance;
 		g->join_initial = true;
-		g->new_member_added = false;
 		g->join_remaining_ms = rebalance - delay;
 		gc_timer_arm(gc, &g->join_timer, delay, join_timer_fire, g);
 		return;
@@ -397,14 +396,14 @@ static void join_timer_fire(group_timer *t)
 	/* Members arrived during the window: wait until none has arrived for
 	 * a whole delay (Kafka waits a whole new delay instead; a quiet window
 	 * after the last arrival lands the same fleet in one generation, and 4
-	 * consumers started together are assigned in ~60 ms, not ~105). */
-	if (g->join_initial && g->new_member_added && g->join_remaining_ms > 0) {
+	 * consumers started together are assigned in ~60 ms, not ~105). No
+	 * arrival since the timer was armed leaves delay <= 0. */
+	if (g->join_initial && g->join_remaining_ms > 0) {
 		int64_t delay = g->last_added_ms + gc->cfg.group_initial_rebalance_delay_ms -
 				gc_now(gc);
 		if (delay > g->join_remaining_ms)
 			delay = g->join_remaining_ms;
 		if (delay > 0) {
-			g->new_member_added = false;
 			g->join_remaining_ms -= delay;
 			gc_timer_arm(gc, &g->join_timer, delay, join_timer_fire, g);
 			return;
@@ -451,10 +450,8 @@ static void member_synced(group_coord *gc, group *g, gmember *m)
 static void gc_add_member_and_rebalance(group_coord *gc, group *g, kstr member_id,
 					const join_args *a, join_done_cb *cb, void *ud)
 {
-	if (g->state == GROUP_PREPARING_REBALANCE && g->generation == 0) {
-		g->new_member_added = true;
+	if (g->state == GROUP_PREPARING_REBALANCE && g->generation == 0)
 		g->last_added_ms = gc_now(gc);
-	}
 	gmember *m = group_add_member(g, member_id, a);
 	m->is_new = true;
 	member_set_join(m, cb, ud);
