@@ -94,6 +94,25 @@ static size_t read_partition(arena *a, plog *log, int64_t offset, int64_t upto, 
 	return total;
 }
 
+/* The error a partition's data is answered with instead of records (not
+ * for a missing log: the caller answers that), or KERR_NONE. */
+static enum kerr partition_error(plog *log, int64_t fetch_offset)
+{
+	if (plog_failed(log))
+		return KERR_KAFKA_STORAGE_ERROR;
+	if (fetch_offset < plog_start_offset(log) || fetch_offset > plog_end_offset(log))
+		return KERR_OFFSET_OUT_OF_RANGE;
+	return KERR_NONE;
+}
+
+/* Where reading stops: the HWM, or for read_committed the LSO below it. */
+static int64_t read_upto(plog *log, bool read_committed)
+{
+	int64_t hwm = plog_durable_offset(log);
+
+	return read_committed && plog_lso(log) < hwm ? plog_lso(log) : hwm;
+}
+
 /* Builds the whole response from the logs' current state. Returns the bytes
  * of record data and sets *error when any partition has an error. */
 static size_t fetch_build(fetch_ctx *fc, kmsg_FetchResponse *resp, bool *error)
@@ -138,8 +157,8 @@ static size_t fetch_build(fetch_ctx *fc, kmsg_FetchResponse *resp, bool *error)
 				*error = true;
 				continue;
 			}
-			hwm = plog_durable_offset(log);
-			lso = plog_lso(log) < hwm ? plog_lso(log) : hwm;
+			hwm = read_upto(log, false);
+			lso = read_upto(log, true);
 			pd->HighWatermark = hwm;
 			pd->LastStableOffset = lso;
 			pd->LogStartOffset = plog_start_offset(log);
@@ -149,14 +168,8 @@ static size_t fetch_build(fetch_ctx *fc, kmsg_FetchResponse *resp, bool *error)
 			} else {
 				pd->AbortedTransactions_count = -1;
 			}
-			if (plog_failed(log)) {
-				pd->ErrorCode = KERR_KAFKA_STORAGE_ERROR;
-				*error = true;
-				continue;
-			}
-			if (fp->FetchOffset < plog_start_offset(log) ||
-			    fp->FetchOffset > plog_end_offset(log)) {
-				pd->ErrorCode = KERR_OFFSET_OUT_OF_RANGE;
+			pd->ErrorCode = (int16_t)partition_error(log, fp->FetchOffset);
+			if (pd->ErrorCode) {
 				*error = true;
 				continue;
 			}
@@ -208,15 +221,11 @@ static bool fetch_ready(fetch_ctx *fc)
 		for (int k = 0; k < ft->Partitions_count; k++) {
 			kmsg_FetchRequest_FetchPartition *fp = &ft->Partitions[k];
 			plog *log = t ? topic_partition(t, fp->Partition) : NULL;
-			int64_t upto;
 
-			if (!log || plog_failed(log) || fp->FetchOffset < plog_start_offset(log) ||
-			    fp->FetchOffset > plog_end_offset(log))
-				return true;
-			upto = plog_durable_offset(log);
-			if (m->IsolationLevel == 1 && plog_lso(log) < upto)
-				upto = plog_lso(log);
-			total += partition_ready(log, fp->FetchOffset, upto, want - total);
+			if (!log || partition_error(log, fp->FetchOffset))
+				return true; /* fetch_build answers the error */
+			total += partition_ready(log, fp->FetchOffset,
+						 read_upto(log, m->IsolationLevel == 1), want - total);
 			if (total >= want)
 				return true;
 		}
