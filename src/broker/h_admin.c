@@ -277,7 +277,7 @@ static void delete_one(broker *b, arena *a, int16_t version, kstr name, const ku
 /* The duplicate key of DeleteTopics entry i: its name (type 0), or for a
  * v6 entry given by id alone the id's bytes (type 1). Entries that are
  * wrong anyway (both or neither) have none. */
-static kstr delete_key(const kmsg_DeleteTopicsRequest *m, int16_t version, int i, int8_t *type)
+static kstr delete_key(const kmsg_DeleteTopicsRequest *m, int16_t version, int i, int32_t *type)
 {
 	const kmsg_DeleteTopicsRequest_DeleteTopicState *st;
 
@@ -299,7 +299,7 @@ int handle_DeleteTopics(broker *b, req *r, slice *body)
 	kmsg_DeleteTopicsRequest m;
 	kmsg_DeleteTopicsResponse resp;
 	kstr *keys;
-	int8_t *types;
+	int32_t *types;
 	uint8_t *cls;
 	int n, nres;
 

@@ -240,7 +240,7 @@ int handle_AlterConfigs(broker *b, req *r, slice *body)
 	int16_t version = req_hdr(r)->api_version;
 	kmsg_AlterConfigsRequest m;
 	kmsg_AlterConfigsResponse resp;
-	int8_t *types;
+	int32_t *types;
 	kstr *rnames;
 	bool *dup;
 	int nr;
@@ -288,7 +288,7 @@ int handle_IncrementalAlterConfigs(broker *b, req *r, slice *body)
 	int16_t version = req_hdr(r)->api_version;
 	kmsg_IncrementalAlterConfigsRequest m;
 	kmsg_IncrementalAlterConfigsResponse resp;
-	int8_t *types;
+	int32_t *types;
 	kstr *rnames;
 	bool *dup;
 	int nr;

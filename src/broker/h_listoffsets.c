@@ -24,6 +24,7 @@
  * walked, decompressed if needed.
  */
 #include "broker/handlers.h"
+#include "broker/hutil.h"
 #include "broker/topics.h"
 #include "core/logger.h"
 #include "core/xalloc.h"
@@ -220,52 +221,37 @@ static enum kerr lookup(plog *log, int64_t when, bool read_committed, int16_t ve
 	return KERR_NONE;
 }
 
-/* One (topic, partition) entry of a request, for finding duplicates. */
-typedef struct entry_key {
-	kstr name;
-	int32_t partition;
-	bool *dup;
-} entry_key;
-
-static int entry_key_cmp(const void *x, const void *y)
-{
-	const entry_key *k1 = x, *k2 = y;
-
-	if (k1->partition != k2->partition)
-		return k1->partition < k2->partition ? -1 : 1;
-	if (k1->name.len != k2->name.len)
-		return k1->name.len < k2->name.len ? -1 : 1;
-	return k1->name.len > 0 ? memcmp(k1->name.p, k2->name.p, (size_t)k1->name.len) : 0;
-}
-
 /*
  * dup[i][k]: whether the request lists the partition of entry k of topic i
  * more than once, over the whole request (a topic may come twice): Kafka's
  * ListOffsetsRequest.duplicatePartitions, whose entries KafkaApis answers
- * INVALID_REQUEST from v1 on. From the arena; O(n log n), n bounded by the
- * request size (the decoder checked every count against the bytes left).
+ * INVALID_REQUEST from v1 on. From the arena; the (partition, name) pairs
+ * go to hutil_mark_duplicates() in one flat list.
  */
 static bool **mark_duplicates(arena *a, const kmsg_ListOffsetsRequest *m, int nt)
 {
 	bool **dup = arena_calloc(a, (size_t)nt + 1, sizeof(*dup));
-	size_t n = 0, at = 0;
-	entry_key *keys;
+	size_t n = 0;
+	int at = 0;
+	kstr *names;
+	int32_t *parts;
+	bool *flat;
 
 	for (int i = 0; i < nt; i++)
 		n += m->Topics[i].Partitions_count > 0 ? (size_t)m->Topics[i].Partitions_count : 0;
-	keys = arena_calloc(a, n + 1, sizeof(*keys));
+	names = arena_calloc(a, n + 1, sizeof(*names));
+	parts = arena_calloc(a, n + 1, sizeof(*parts));
+	for (int i = 0; i < nt; i++)
+		for (int k = 0; k < m->Topics[i].Partitions_count; k++, at++) {
+			names[at] = m->Topics[i].Name;
+			parts[at] = m->Topics[i].Partitions[k].PartitionIndex;
+		}
+	flat = hutil_mark_duplicates(a, parts, names, at);
+	at = 0;
 	for (int i = 0; i < nt; i++) {
-		const kmsg_ListOffsetsRequest_ListOffsetsTopic *rt = &m->Topics[i];
-		int np = rt->Partitions_count > 0 ? rt->Partitions_count : 0;
-
-		dup[i] = arena_calloc(a, (size_t)np + 1, sizeof(**dup));
-		for (int k = 0; k < np; k++)
-			keys[at++] = (entry_key){rt->Name, rt->Partitions[k].PartitionIndex, &dup[i][k]};
+		dup[i] = flat + at;
+		at += m->Topics[i].Partitions_count > 0 ? m->Topics[i].Partitions_count : 0;
 	}
-	qsort(keys, n, sizeof(*keys), entry_key_cmp);
-	for (size_t j = 1; j < n; j++)
-		if (entry_key_cmp(&keys[j - 1], &keys[j]) == 0)
-			*keys[j - 1].dup = *keys[j].dup = true;
 	return dup;
 }
 

@@ -25,7 +25,7 @@ kstr hutil_msgf(arena *a, const char *fmt, ...)
 }
 
 typedef struct dup_key {
-	int type;
+	int32_t type;
 	kstr name;
 	int i;
 } dup_key;
@@ -43,7 +43,7 @@ static int dup_key_cmp(const void *x, const void *y)
 	return c ? c : (a->i > b->i) - (a->i < b->i);
 }
 
-uint8_t *hutil_classify_duplicates(arena *a, const int8_t *types, const kstr *names, int n,
+uint8_t *hutil_classify_duplicates(arena *a, const int32_t *types, const kstr *names, int n,
 				   int *nresults)
 {
 	uint8_t *cls = arena_calloc(a, (size_t)n + 1, sizeof(*cls));
@@ -67,7 +67,7 @@ uint8_t *hutil_classify_duplicates(arena *a, const int8_t *types, const kstr *na
 	return cls;
 }
 
-bool *hutil_mark_duplicates(arena *a, const int8_t *types, const kstr *names, int n)
+bool *hutil_mark_duplicates(arena *a, const int32_t *types, const kstr *names, int n)
 {
 	int nres;
 	uint8_t *cls = hutil_classify_duplicates(a, types, names, n, &nres);

@@ -18,11 +18,12 @@ __attribute__((format(printf, 2, 3))) kstr hutil_msgf(arena *a, const char *fmt,
 
 /*
  * Returns dup[0..n-1] (from a): true for every entry whose (types[i],
- * names[i]) occurs more than once in the request; types may be NULL (names
- * alone). Null names are never duplicates. O(n log n); n is bounded by the
+ * names[i]) occurs more than once in the request; types (a resource type,
+ * a partition index: any number that belongs to the key) may be NULL
+ * (names alone). Null names are never duplicates. O(n log n); n is bounded by the
  * request size. Kafka answers such entries INVALID_REQUEST.
  */
-bool *hutil_mark_duplicates(arena *a, const int8_t *types, const kstr *names, int n);
+bool *hutil_mark_duplicates(arena *a, const int32_t *types, const kstr *names, int n);
 
 /* What hutil_classify_duplicates() says of one entry. */
 enum hutil_dup {
@@ -39,7 +40,7 @@ enum hutil_dup {
  * enum hutil_dup each, from a) and sets *nresults to the number of entries
  * that are not HUTIL_DUP_LATER (the size of the response array).
  */
-uint8_t *hutil_classify_duplicates(arena *a, const int8_t *types, const kstr *names, int n,
+uint8_t *hutil_classify_duplicates(arena *a, const int32_t *types, const kstr *names, int n,
 				   int *nresults);
 
 /* Encodes resp (a kmsg_<type>) in the request's version and queues it. */
