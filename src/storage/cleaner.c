@@ -302,6 +302,7 @@ struct cwork {
 	buf rec;      /* one record body */
 	uint8_t *rmem; /* segment read buffer, reused */
 	size_t rcap;
+	bool kept_superseded; /* a batch with superseded records was kept whole */
 };
 
 static bool canceled(const struct cwork *w)
@@ -493,7 +494,9 @@ static bool keep_record(struct cwork *w, const riter_record *r, bool drop_tombst
 	latest = kmap_get(&w->map, &d);
 	if (latest > r->offset)
 		return false; /* superseded */
-	if (r->value.len < 0 && drop_tombstones) {
+	/* a tombstone goes only if no older value of any key was left
+	 * behind in this pass (it would come back without its tombstone) */
+	if (r->value.len < 0 && drop_tombstones && !w->kept_superseded) {
 		(*tombs)++;
 		return false;
 	}
@@ -536,10 +539,14 @@ static int filter_batch(struct cwork *w, const uint8_t *p, const rb_header *h, b
 		return PLOG_ECORRUPT;
 	run_flush(w, &run, h);
 	w->st->records_read += read;
-	/* never grow a batch: runs of compressed records may cost more than
-	 * they save, and a cleaned segment must stay within its old size */
-	if (kept == read || (kept && (w->out.err || w->recs.err || w->rec.err ||
-				      w->out.len >= rb_total_size(h)))) {
+	/* A batch whose records all stay is kept as it is. One that cannot
+	 * be rebuilt (a buffer cap) is kept whole with its superseded
+	 * records, and then no tombstone may go for the rest of the pass. A
+	 * rebuilt batch may come out a little bigger than the original (runs
+	 * of compressed records): superseded records must go regardless. */
+	if (kept == read || (kept && (w->out.err || w->recs.err || w->rec.err))) {
+		if (kept != read)
+			w->kept_superseded = true;
 		w->st->records_kept += read;
 		return KEEP_WHOLE;
 	}
